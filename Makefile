@@ -1,0 +1,56 @@
+# pipeline: Chinese Wikipedia-style pages -> Parquet and CSV.
+# `make run` and `make test` are all a new user needs; both set up .venv/ themselves.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+RAW    := raw
+OUT    := output
+CACHE  := .cache
+VARIANT ?= zh-hans
+JOBS   ?= 1
+ARGS   ?=
+
+RAW_FILES := $(shell find $(RAW) -type f -not -name '.*' 2>/dev/null | sort)
+CODE      := $(shell find pipeline -name '*.py' 2>/dev/null | sort) pyproject.toml
+
+.PHONY: help setup run test golden bench clean distclean
+
+help: ## List the targets
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(STAMP) ## Create .venv/ and install the project with its pinned dependencies
+
+# The manifest is written last, so it stands for the whole output set: it is rebuilt when an
+# input, the code or the options change, and not otherwise.
+$(OUT)/manifest.json: $(RAW_FILES) $(CODE) $(STAMP)
+	$(PY) -m pipeline run --raw $(RAW) --out $(OUT) --cache $(CACHE) --variant $(VARIANT) --jobs $(JOBS) $(ARGS)
+
+run: $(OUT)/manifest.json ## Set up, then run the pipeline on raw/ into output/
+
+test: $(STAMP) ## Set up, then run the test suite
+	$(PY) -m pytest
+
+golden: $(STAMP) ## Regenerate tests/golden/ on purpose; read `git diff tests/golden` before committing
+	$(PY) -m tests.regenerate
+
+bench: $(STAMP) ## Benchmark speed and memory on a generated dump (BENCH_MB=20 by default)
+	$(PY) -m pipeline.bench --mb $${BENCH_MB:-20} --out $(OUT)/bench
+
+clean: ## Remove outputs and the cache
+	rm -rf $(OUT)/*.parquet $(OUT)/*.json $(OUT)/csv $(OUT)/tables $(OUT)/bench $(CACHE)
+
+distclean: clean ## Also remove .venv/
+	rm -rf $(VENV)

@@ -1,0 +1,179 @@
+"""The record model every stage shares: frozen dataclasses, no untyped metadata bags.
+
+In: nothing (definitions only). Out: the types below.
+
+Flow of records:
+    RawPage (reader) -> Document (parser) -> Document with `text` filled (normalise)
+    -> DocResult rows (extract) -> rows minus duplicates (dedup) -> files (write).
+
+Text fields come in pairs. A parser sets `text_original`: markup removed, the source's own
+script, language-converter markup `-{…}-` still in place. `normalise` resolves that markup,
+sets `text` (target variant) and rewrites `text_original` to the author's own branch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+Section = tuple[str, ...]  # heading path, outermost first; () for the lead
+
+
+@dataclass(frozen=True)
+class Link:
+    anchor_original: str
+    target: str  # page title (internal/category) or URL (external); never script-converted
+    kind: str  # "internal" | "external" | "category"
+    anchor: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    section: Section
+    text_original: str
+    links: tuple[Link, ...] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One item of a bulleted, numbered or definition list.
+
+    marker: "*" bullet, "#" numbered, ";" definition term, ":" definition body.
+    depth: 1 for a top-level item; nested items count up.
+    """
+
+    marker: str
+    depth: int
+    text_original: str
+    links: tuple[Link, ...] = ()
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    section: Section
+    items: tuple[ListItem, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    text_original: str
+    links: tuple[Link, ...] = ()
+    header: bool = False
+    from_span: bool = False  # copied from a rowspan/colspan of the cell above or to the left
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rectangular grid: every row has len(columns) cells, spans already filled in."""
+
+    section: Section
+    caption_original: str
+    columns_original: tuple[str, ...]  # header text per column ("" where none)
+    rows: tuple[tuple[Cell, ...], ...]  # body rows only; header rows became columns
+    caption: str | None = None
+    columns: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class InfoboxField:
+    template: str
+    key: str
+    value_original: str
+    value: str | None = None
+
+
+Block = Union[Paragraph, ListBlock, Table]
+
+
+@dataclass(frozen=True)
+class ConversionRule:
+    """A page-wide language-converter rule ({{noteTA}}, -{H|…}-, -{A|…}-): variant -> text."""
+
+    variants: tuple[tuple[str, str], ...]  # (("zh-hans", "X"), ("zh-hant", "Y"))
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a dump says about a page; None for loose files."""
+
+    wiki: str
+    page_id: int
+    revision_id: int | None
+    timestamp: str | None
+    namespace: int
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """One page as a reader found it: decoded text plus where it came from."""
+
+    source: str  # input file, relative to its input root, with "/" separators
+    doc_id: str
+    format: str  # "markdown" | "plaintext" | "wikitext" (a dump's pages are wikitext)
+    text: str
+    title: str | None = None  # from dump metadata; parsers fall back to the content
+    meta: PageMeta | None = None
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A dump page that only redirects: recorded in redirects.parquet, not parsed as an article."""
+
+    source: str
+    wiki: str
+    page_id: int
+    title: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    source: str
+    format: str
+    title_original: str
+    blocks: tuple[Block, ...]
+    categories: tuple[str, ...] = ()
+    category_links: tuple[Link, ...] = ()
+    infobox: tuple[InfoboxField, ...] = ()
+    rules: tuple[ConversionRule, ...] = ()
+    title_rules: tuple[tuple[str, str], ...] = ()  # noteTA T=: (variant, title)
+    dropped_templates: tuple[tuple[str, int], ...] = ()  # template name -> times dropped
+    meta: PageMeta | None = None
+    content_sha256: str = ""
+    title: str | None = None
+    script: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A row of errors.parquet: something went wrong, and the run went on."""
+
+    source: str
+    doc_id: str | None
+    stage: str  # "read" | "parse" | "normalise" | "extract" | "write"
+    kind: str  # short machine-readable reason, e.g. "empty-file", "truncated-dump"
+    message: str
+
+
+@dataclass(frozen=True)
+class DocResult:
+    """Everything one document contributes to the outputs, before cross-document dedup.
+
+    Rows are dicts keyed by the column names of `pipeline.schemas`; `paragraphs` also carry
+    `_key` (the dedup key), which the dedup pass removes.
+    """
+
+    doc_id: str
+    document: dict
+    paragraphs: list[dict] = field(default_factory=list)
+    tables: list[dict] = field(default_factory=list)
+    table_cells: list[dict] = field(default_factory=list)
+    wide_tables: list[tuple[int, list[str], list[list[str]]]] = field(default_factory=list)
+    members: list[dict] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+    infobox: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)

@@ -1,0 +1,163 @@
+"""Normalise: a parsed Document in, the same Document with every `text` field filled out.
+
+- `text`: target variant (default zh-hans), whitespace collapsed, ASCII `, : ; ( ) ! ?` next to
+  Han characters turned full width (Chinese punctuation is full width; the ASCII forms in
+  some sources are typing shortcuts, and mixed forms split tokens and dedup keys).
+- `text_original`: the author's own script and punctuation, `-{…}-` resolved to the author's
+  branch, whitespace collapsed. Nothing is translated.
+- `script` per document: hans / hant / mixed / none.
+Nothing is dropped here: hidden converter markup (`-{H|…}-`) shows no text on the wiki either.
+The string functions are idempotent: normalising a normalised text changes nothing (tested).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .convert import Markup, converter, strip_markup, to_original, to_variant
+from .model import Cell, Document, Link, ListBlock, Paragraph, Table
+
+_WS = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+
+
+def collapse(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def is_han(ch: str) -> bool:
+    return bool(_HAN.match(ch))
+
+
+def script_of(text: str) -> str:
+    """hans / hant / mixed / none, by which characters OpenCC would change.
+
+    A character that t2s changes is Traditional-only, one that s2t changes is Simplified-only.
+    Han text with neither (e.g. 中文) is valid Simplified and counts as `hans`.
+    """
+    han = "".join(_HAN.findall(text))
+    if not han:
+        return "none"
+    trad = converter("t2s.json").convert(han) != han
+    simp = converter("s2t.json").convert(han) != han
+    if trad and simp:
+        return "mixed"
+    return "hant" if trad else "hans"
+
+
+def fullwidth_punct(text: str) -> str:
+    """ASCII punctuation touching a Han character becomes full width; a `(` so converted
+    takes its matching `)` along, so `(英語:APEC)` becomes `（英語：APEC）`."""
+    if not any(c in _FULL for c in text):
+        return text
+    chars = list(text)
+    opened: list[bool] = []
+    for i, c in enumerate(chars):
+        if c not in _FULL:
+            continue
+        prev = chars[i - 1] if i > 0 else ""
+        nxt = chars[i + 1] if i + 1 < len(chars) else ""
+        near_han = is_han(prev) or is_han(nxt) or prev in _FULL.values()
+        if c == "(":
+            opened.append(is_han(prev) or is_han(nxt))
+            if opened[-1]:
+                chars[i] = "（"
+        elif c == ")":
+            if opened.pop() if opened else near_han:
+                chars[i] = "）"
+        elif near_han:
+            chars[i] = _FULL[c]
+    return "".join(chars)
+
+
+class Normaliser:
+    """Holds the per-document settings so each text field is one call."""
+
+    def __init__(self, variant: str, source_variant: str, rules):
+        self.variant = variant
+        self.source_variant = source_variant
+        self.rules = tuple(rules)
+
+    def original(self, text: str) -> str:
+        return collapse(to_original(text, self.source_variant))
+
+    def target(self, text: str) -> str:
+        return fullwidth_punct(collapse(to_variant(text, self.variant, self.rules)))
+
+    def link(self, link: Link) -> Link:
+        return replace(link, anchor_original=self.original(link.anchor_original),
+                       anchor=self.target(link.anchor_original))
+
+    def links(self, links) -> tuple[Link, ...]:
+        return tuple(self.link(x) for x in links)
+
+    def block(self, block):
+        if isinstance(block, Paragraph):
+            return replace(block, text_original=self.original(block.text_original),
+                           text=self.target(block.text_original), links=self.links(block.links))
+        if isinstance(block, ListBlock):
+            return replace(block, items=tuple(
+                replace(it, text_original=self.original(it.text_original),
+                        text=self.target(it.text_original), links=self.links(it.links))
+                for it in block.items))
+        if isinstance(block, Table):
+            return replace(
+                block,
+                caption_original=self.original(block.caption_original),
+                caption=self.target(block.caption_original),
+                columns_original=tuple(self.original(c) for c in block.columns_original),
+                columns=tuple(self.target(c) for c in block.columns_original),
+                rows=tuple(tuple(self.cell(c) for c in row) for row in block.rows),
+            )
+        raise TypeError(f"unknown block {type(block).__name__}")
+
+    def cell(self, cell: Cell) -> Cell:
+        return replace(cell, text_original=self.original(cell.text_original),
+                       text=self.target(cell.text_original), links=self.links(cell.links))
+
+
+def source_variant_of(doc: Document) -> str:
+    """The variant the author wrote in: Traditional when the page's own text is mostly so."""
+    sample = " ".join(strip_markup(t) for t in _texts(doc))[:20000]
+    t2s = converter("t2s.json").convert(sample)
+    s2t = converter("s2t.json").convert(sample)
+    trad = sum(a != b for a, b in zip(sample, t2s))
+    simp = sum(a != b for a, b in zip(sample, s2t))
+    return "zh-hant" if trad > simp else "zh-hans"
+
+
+def _texts(doc: Document):
+    yield doc.title_original
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            yield b.text_original
+        elif isinstance(b, ListBlock):
+            yield from (i.text_original for i in b.items)
+        elif isinstance(b, Table):
+            yield from (c.text_original for row in b.rows for c in row)
+
+
+def title_for(doc: Document, variant: str, source_variant: str, n: Normaliser) -> tuple[str, str]:
+    """(title, title_original). noteTA's T= rule sets the title in the variants it names."""
+    original = n.original(doc.title_original)
+    if doc.title_rules:
+        chosen = Markup("", doc.title_rules, "").branch(variant)
+        if chosen:
+            return collapse(chosen), original
+    return n.target(doc.title_original), original
+
+
+def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
+    src = source_variant_of(doc)
+    n = Normaliser(variant, src, doc.rules)
+    blocks = tuple(n.block(b) for b in doc.blocks)
+    title, title_original = title_for(doc, variant, src, n)
+    infobox = tuple(replace(f, value_original=n.original(f.value_original),
+                            value=n.target(f.value_original)) for f in doc.infobox)
+    normalised = replace(doc, blocks=blocks, title=title, title_original=title_original,
+                         infobox=infobox, category_links=n.links(doc.category_links))
+    script = script_of(" ".join(_texts(normalised)))
+    return replace(normalised, script=script)
+

@@ -1,0 +1,203 @@
+"""Read: input paths in, RawPage records (or Problems) out, in a deterministic order.
+
+- Folders are read recursively; files are taken in sorted order of their path under the root,
+  whatever order the file system lists them in. Hidden files and README/LICENSE-like files
+  are skipped (they document a folder; they are not pages) and listed in the manifest.
+- Bytes are decoded as UTF-8 (a BOM is dropped, CRLF becomes LF). Other encodings (GB18030,
+  Big5, UTF-16) are detected with charset-normalizer and decoded only when it is confident and
+  the result is mostly CJK text; otherwise the file is rejected with an `errors` row.
+  Invalid UTF-8 bytes inside an otherwise UTF-8 page are replaced by U+FFFD and recorded.
+- The format comes from the content, never the extension: MediaWiki XML dumps (plain, bz2,
+  gz), wikitext, pandoc Markdown, or plain text.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Problem, RawPage
+
+SKIP_NAMES = re.compile(r"^(README|LICENSE|LICENCE|COPYING|NOTICE)(\.[A-Za-z]+)?$", re.I)
+MAX_SNIFF = 64 * 1024
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    source: str  # path under its root, "/" separated; the doc_id is derived from it
+
+
+def discover(paths: list[Path]) -> tuple[list[InputFile], list[str]]:
+    """Every input file under `paths`, sorted by source; plus the files skipped on purpose."""
+    found: dict[str, InputFile] = {}
+    skipped: list[str] = []
+    for root in paths:
+        if root.is_file():
+            found.setdefault(root.name, InputFile(root, root.name))
+            continue
+        if not root.is_dir():
+            raise FileNotFoundError(f"input not found: {root}")
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                path = Path(dirpath) / name
+                source = path.relative_to(root).as_posix()
+                if name.startswith(".") or SKIP_NAMES.match(name):
+                    skipped.append(source)
+                    continue
+                found.setdefault(source, InputFile(path, source))
+    return [found[k] for k in sorted(found)], sorted(skipped)
+
+
+def doc_id_for(source: str) -> str:
+    """The path under the input root without its extension(s): stable across reruns."""
+    for ext in (".xml.bz2", ".xml.gz", ".bz2", ".gz"):
+        if source.endswith(ext):
+            return source[: -len(ext)]
+    stem, dot, ext = source.rpartition(".")
+    return stem if dot and "/" not in ext and stem else source
+
+
+def open_stream(path: Path) -> tuple[io.BufferedIOBase, str]:
+    """A binary stream of the file's content, decompressed by magic bytes (not extension)."""
+    with open(path, "rb") as f:
+        magic = f.read(3)
+    if magic == b"BZh":
+        # bz2.open reads concatenated streams, as in Wikimedia's multistream dumps.
+        return bz2.open(path, "rb"), "bz2"
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.open(path, "rb"), "gzip"
+    return open(path, "rb"), ""
+
+
+def is_xml_dump(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
+    return text.startswith(b"<mediawiki") or (
+        text.startswith(b"<?xml") and b"<mediawiki" in text
+    )
+
+
+def decode(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
+    """Text of a file, or None with the reason. Never returns mojibake."""
+    doc_id = doc_id_for(source)
+    if not data.strip():
+        return None, [Problem(source, doc_id, "read", "empty-file", f"{source}: file is empty")]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+        return _newlines(text), []
+    if b"\x00" in data[:MAX_SNIFF]:
+        return None, [Problem(source, doc_id, "read", "binary-file",
+                              f"{source}: binary file (NUL bytes), not text")]
+    try:
+        return _newlines(data.decode("utf-8-sig")), []
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    text = _decode_legacy(data)
+    if text is not None:
+        return _newlines(text), []
+    # Mostly UTF-8 with a few broken bytes: keep the page, mark the bytes, record it.
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= max(8, len(text) // 1000):
+        line = data[: utf8_error.start].count(b"\n") + 1
+        return _newlines(text), [Problem(
+            source, doc_id, "read", "invalid-utf8",
+            f"{source}: line {line}: {bad} invalid UTF-8 byte sequence(s) replaced by U+FFFD")]
+    return None, [Problem(source, doc_id, "read", "unknown-encoding",
+                          f"{source}: not UTF-8 and no confident GB18030/Big5 decoding "
+                          f"(first bad byte at offset {utf8_error.start})")]
+
+
+def _decode_legacy(data: bytes) -> str | None:
+    """GB18030 or Big5, when the decoding is clean and reads as CJK text."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1024 * 1024], cp_isolation=["gb18030", "big5", "cp950", "gbk"]).best()
+    candidates = [best.encoding] if best is not None else []
+    candidates += [c for c in ("gb18030", "big5") if c not in candidates]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        letters = [c for c in text if c.isalpha()]
+        cjk = sum(1 for c in letters if "\u4e00" <= c <= "\u9fff")
+        if letters and cjk / len(letters) > 0.3:
+            return text
+    return None
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_WIKI_SIGNS = (
+    (re.compile(r"\[\[[^\]\n]+\]\]"), 2),
+    (re.compile(r"\{\{[^}\n]*"), 2),
+    (re.compile(r"^==+[^=\n]+==+\s*$", re.M), 3),
+    (re.compile(r"^\{\|", re.M), 3),
+    (re.compile(r"'''[^'\n]+'''"), 2),
+    (re.compile(r"<ref[ >]"), 2),
+)
+_MD_SIGNS = (
+    (re.compile(r"\]\([^)\s]+(?: \"wikilink\")?\)"), 2),
+    (re.compile(r"^#{1,6} \S", re.M), 3),
+    (re.compile(r"^\|?\s*:?-{3,}:?\s*\|", re.M), 3),
+    (re.compile(r"\*\*[^*\n]+\*\*"), 1),
+    (re.compile(r"\\\[\d+\\\]"), 2),
+    (re.compile(r"^\s*[-*] \S", re.M), 1),
+)
+
+
+def detect_format(text: str) -> str:
+    """wikitext / markdown / plaintext, by which markup the content actually uses."""
+    head = text[:MAX_SNIFF]
+    wiki = sum(w for rx, w in _WIKI_SIGNS if rx.search(head))
+    md = sum(w for rx, w in _MD_SIGNS if rx.search(head))
+    if max(wiki, md) < 2:
+        return "plaintext"
+    return "wikitext" if wiki > md else "markdown"
+
+
+def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0})) -> Iterator[RawPage | Problem]:
+    """RawPages of one input file; Problems for what could not be read. Never raises for bad input."""
+    try:
+        stream, compression = open_stream(f.path)
+    except OSError as e:
+        yield Problem(f.source, None, "read", "unreadable", f"{f.source}: {e}")
+        return
+    with stream:
+        try:
+            head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
+        except (OSError, EOFError) as e:
+            yield Problem(f.source, None, "read", "corrupt-compression", f"{f.source}: {e}")
+            return
+        if is_xml_dump(head):
+            from .readers.xmldump import read_dump
+
+            yield from read_dump(stream, f.source, namespaces)
+            return
+        try:
+            data = stream.read()
+        except (OSError, EOFError) as e:
+            yield Problem(f.source, doc_id_for(f.source), "read", "corrupt-compression",
+                          f"{f.source}: {compression} stream is damaged or truncated: {e}")
+            return
+    text, problems = decode(data, f.source)
+    yield from problems
+    if text is None:
+        return
+    fmt = detect_format(text)
+    if fmt == "plaintext" and text.lstrip().startswith("<doc "):
+        from .readers.plaintext import split_extractor_docs
+
+        yield from split_extractor_docs(text, f.source, doc_id_for(f.source))
+        return
+    yield RawPage(source=f.source, doc_id=doc_id_for(f.source), format=fmt, text=text)
