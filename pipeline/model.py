@@ -146,6 +146,8 @@ class Document:
     content_sha256: str = ""
     title: str | None = None
     script: str | None = None
+    # set by normalise: (heading as parsed, author's branch, target variant), for section columns
+    headings: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,8 @@ def script_of(text: str) -> str:
 
 
 def fullwidth_punct(text: str) -> str:
-    """ASCII punctuation touching a Han character becomes full width; a `(` so converted
-    takes its matching `)` along, so `(英語:APEC)` becomes `（英語：APEC）`."""
+    """ASCII punctuation next to Han characters becomes full width; a `(` so converted takes its
+    matching `)` along, so `(英語:APEC)` becomes `（英語：APEC）`."""
     if not any(c in _FULL for c in text):
         return text
     chars = list(text)
@@ -59,7 +59,7 @@ def fullwidth_punct(text: str) -> str:
             continue
         prev = chars[i - 1] if i > 0 else ""
         nxt = chars[i + 1] if i + 1 < len(chars) else ""
-        near_han = is_han(prev) or is_han(nxt) or prev in _FULL.values()
+        near_han = is_han(prev) or is_han(nxt)
         if c == "(":
             opened.append(is_han(prev) or is_han(nxt))
             if opened[-1]:
@@ -67,7 +67,9 @@ def fullwidth_punct(text: str) -> str:
         elif c == ")":
             if opened.pop() if opened else near_han:
                 chars[i] = "）"
-        elif near_han:
+        elif (c == "," and near_han) or is_han(prev) or prev in _FULL.values():
+            # `,` joins Han on either side; `:` `;` `!` `?` belong to the text before them
+            # ("英語:APEC" yes, "Category:名" no).
             chars[i] = _FULL[c]
     return "".join(chars)
 
@@ -159,5 +161,7 @@ def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
     normalised = replace(doc, blocks=blocks, title=title, title_original=title_original,
                          infobox=infobox, category_links=n.links(doc.category_links))
     script = script_of(" ".join(_texts(normalised)))
-    return replace(normalised, script=script)
+    headings = sorted({h for b in doc.blocks for h in b.section})
+    return replace(normalised, script=script,
+                   headings=tuple((h, n.original(h), n.target(h)) for h in headings))
 

@@ -1,0 +1,61 @@
+"""Command line: `python -m pipeline run [--raw PATH ...] [--out DIR] [--variant zh-hans] …`.
+
+The only module that reads argv or decides paths. Exit codes: 0 when the run finished (even with
+recorded problems, unless --strict), 1 when --strict and problems were recorded, 2 when the run
+could not happen at all (no inputs, unwritable output), with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .convert import VARIANTS
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="read inputs, write Parquet and CSV")
+    run.add_argument("--raw", type=Path, action="append",
+                     help="input file or folder (read recursively); repeatable; default raw/")
+    run.add_argument("--out", type=Path, default=Path("output"), help="output folder (default output/)")
+    run.add_argument("--variant", choices=VARIANTS, default="zh-hans",
+                     help="script of `text` columns (default zh-hans)")
+    run.add_argument("--namespaces", default="0",
+                     help="dump namespaces to read, comma separated (default 0, articles)")
+    run.add_argument("--cache", type=Path, default=None, help="per-document cache folder (reserved)")
+    run.add_argument("--jobs", type=int, default=1, help="worker processes (reserved; 1)")
+    run.add_argument("--strict", action="store_true", help="exit 1 if any problem was recorded")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .run import Options, run
+
+    try:
+        namespaces = frozenset(int(x) for x in args.namespaces.split(",") if x.strip())
+    except ValueError:
+        print(f"pipeline: --namespaces must be integers, got {args.namespaces!r}", file=sys.stderr)
+        return 2
+    options = Options(variant=args.variant, namespaces=namespaces)
+    paths = args.raw or [Path("raw")]
+    try:
+        summary = run(paths, args.out, options, quiet=args.quiet)
+    except FileNotFoundError as e:
+        print(f"pipeline: cannot run: {e}", file=sys.stderr)
+        return 2
+    except PermissionError as e:
+        print(f"pipeline: cannot write output: {e}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print("\n".join(["", f"pipeline: wrote {args.out}/"] + ["  " + x for x in summary.lines()]),
+              file=sys.stderr)
+    return 1 if args.strict and summary.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

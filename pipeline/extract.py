@@ -1,0 +1,103 @@
+"""Extract: a normalised Document in, its output rows (DocResult) out.
+
+Paragraphs and list items become `paragraphs` rows (list items keep their kind and depth, so a
+list is never flattened away); tables become `tables`, `table_cells` and a wide grid; member
+lists become `members` (see members.py); every link and category becomes a `links` row;
+infobox parameters become `infobox` rows. Empty paragraphs carry nothing and are skipped.
+Dedup happens later, across documents (dedup.py).
+"""
+
+from __future__ import annotations
+
+from .dedup import dedup_key
+from .members import member_rows
+from .model import DocResult, Document, ListBlock, Paragraph, Table
+from .normalise import script_of
+
+KIND = {"*": "item", "#": "numbered", ";": "term", ":": "definition"}
+
+
+def extract(doc: Document) -> DocResult:
+    headings = {raw: (original, target) for raw, original, target in doc.headings}
+
+    def section(path: tuple[str, ...], original: bool = False) -> str:
+        return " > ".join(headings.get(h, (h, h))[0 if original else 1] for h in path)
+
+    result = DocResult(doc_id=doc.doc_id, document={})
+    table_index = 0
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            _paragraph(result, section(block.section), section(block.section, True),
+                       "paragraph", 0, block.text, block.text_original)
+            _links(result, doc.doc_id, section(block.section), block.links)
+        elif isinstance(block, ListBlock):
+            for item in block.items:
+                _paragraph(result, section(block.section), section(block.section, True),
+                           KIND.get(item.marker, "item"), item.depth, item.text, item.text_original)
+                _links(result, doc.doc_id, section(block.section), item.links)
+        elif isinstance(block, Table):
+            _table(result, doc.doc_id, table_index, section(block.section), block)
+            for row in block.rows:
+                for cell in row:
+                    _links(result, doc.doc_id, section(block.section), cell.links)
+            table_index += 1
+    _links(result, doc.doc_id, "", doc.category_links)
+    result.members.extend(member_rows(doc, lambda h: headings.get(h, (h, h))[1]))
+    result.infobox.extend(
+        {"doc_id": doc.doc_id, "template": f.template, "key": f.key,
+         "value": f.value, "value_original": f.value_original}
+        for f in doc.infobox
+    )
+    meta = doc.meta
+    result.document.update({
+        "doc_id": doc.doc_id, "source": doc.source, "format": doc.format,
+        "title": doc.title, "title_original": doc.title_original, "script": doc.script,
+        "categories": list(doc.categories), "n_tables": table_index,
+        "n_members": len(result.members), "content_sha256": doc.content_sha256,
+        "wiki": meta.wiki if meta else None, "page_id": meta.page_id if meta else None,
+        "revision_id": meta.revision_id if meta else None,
+        "timestamp": meta.timestamp if meta else None,
+    })
+    return result
+
+
+def _paragraph(result: DocResult, section: str, section_original: str, kind: str, depth: int,
+               text: str | None, text_original: str) -> None:
+    if not text_original.strip():
+        return
+    key = dedup_key(text_original)
+    result.paragraphs.append({
+        "doc_id": result.doc_id, "para_index": len(result.paragraphs), "section": section,
+        "section_original": section_original, "kind": kind, "depth": depth,
+        "text": text, "text_original": text_original,
+        "script": script_of(text_original), "norm_hash": key,
+    })
+
+
+def _links(result: DocResult, doc_id: str, section: str, links) -> None:
+    result.links.extend(
+        {"doc_id": doc_id, "section": section, "anchor": x.anchor,
+         "anchor_original": x.anchor_original, "target": x.target, "kind": x.kind}
+        for x in links
+    )
+
+
+def _table(result: DocResult, doc_id: str, index: int, section: str, table: Table) -> None:
+    columns = list(table.columns or table.columns_original)
+    result.tables.append({
+        "doc_id": doc_id, "table_index": index, "section": section,
+        "caption": table.caption, "caption_original": table.caption_original,
+        "n_rows": len(table.rows), "n_cols": len(columns), "columns": columns,
+        "columns_original": list(table.columns_original),
+        "wide_csv": f"tables/{doc_id}__{index}.csv",
+    })
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            result.table_cells.append({
+                "doc_id": doc_id, "table_index": index, "row": r, "col": c,
+                "column": columns[c] if c < len(columns) else "",
+                "text": cell.text, "text_original": cell.text_original,
+                "links": [x.target for x in cell.links],
+                "header": cell.header, "from_span": cell.from_span,
+            })
+    result.wide_tables.append((index, columns, [[cell.text or "" for cell in row] for row in table.rows]))

@@ -1,0 +1,251 @@
+"""Markdown reader: pandoc-converted Wikipedia pages (markdown-it-py tokens) -> Document.
+
+In: a RawPage whose text is pandoc Markdown (GFM or pandoc's own flavour). Out: a Document.
+- Headings give the section path; paragraphs, lists, pipe tables and HTML `<table>` blocks
+  become blocks. Links become anchor text plus Link records; category links become categories.
+- Pandoc writes a MediaWiki definition list (`; 正式成员国` / `: 智利、…`) as a bullet whose
+  first line is the term and whose continuation lines are the body. A continuation line is a
+  real break, not pandoc's line wrapping, when the next word would have fit on the first line
+  (pandoc wraps at 72 columns, CJK characters counting two) or when the break falls between two
+  Han characters (pandoc wraps only at spaces); such an item becomes a `;` term and a `:` body.
+- Dropped on purpose: footnote markers `\\[1\\]` (the reference bodies are not in these exports),
+  empty list items (pandoc's empty reference list), images, the `ⓦ` marker some converters add
+  to link text. Nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..model import Block, Cell, Document, Link, ListBlock, ListItem, Paragraph, RawPage, Table
+from . import links as wl
+
+_FOOTNOTE = re.compile(r"\[(?:注\s*|note\s*)?\d{1,3}\]|\[[a-z]\]", re.I)
+_TAGS = re.compile(r"<[^>]+>")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+WRAP_COLUMNS = 72
+
+_md = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+class _Inline:
+    """Renders one inline token's children to (text, links, leading bold text)."""
+
+    def __init__(self, token: Token):
+        self.parts: list[str] = []
+        self.links: list[Link] = []
+        self.bold: list[str] = []
+        self._render(token.children or [])
+
+    def _render(self, children: list[Token]) -> None:
+        href = None
+        anchor: list[str] = []
+        strong_depth = 0
+        strong_seen = 0  # only the first bold run can be a lead term
+        for t in children:
+            out = anchor if href is not None else self.parts
+            if t.type == "text":
+                text = t.content.replace("ⓦ", "")
+                out.append(text if href is not None else _FOOTNOTE.sub("", text))
+                if strong_depth and strong_seen == 1 and href is None:
+                    self.bold.append(text)
+            elif t.type in ("softbreak", "hardbreak"):
+                out.append(" ")
+            elif t.type == "code_inline":
+                out.append(t.content)
+            elif t.type == "html_inline":
+                if t.content.lower().startswith("<br"):
+                    out.append(" ")
+            elif t.type == "strong_open":
+                strong_depth += 1
+                strong_seen += 1
+            elif t.type == "strong_close":
+                strong_depth -= 1
+            elif t.type == "link_open":
+                href, anchor = t.attrGet("href") or "", []
+            elif t.type == "link_close" and href is not None:
+                text = "".join(anchor).strip()
+                link = wl.classify(href, text)
+                self.links.append(link)
+                if link.kind != "category":  # category links show no text on the page
+                    self.parts.append(text)
+                href = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts).strip()
+
+
+class _Reader:
+    def __init__(self, page: RawPage):
+        self.page = page
+        self.lines = page.text.split("\n")
+        self.section: list[str] = []
+        self.blocks: list[Block] = []
+        self.category_links: list[Link] = []
+        self.title: str | None = None
+
+    def section_path(self) -> tuple[str, ...]:
+        return tuple(s for s in self.section if s)
+
+    def inline(self, token: Token) -> _Inline:
+        rendered = _Inline(token)
+        self.category_links += [x for x in rendered.links if x.kind == "category"]
+        rendered.links = [x for x in rendered.links if x.kind != "category"]
+        return rendered
+
+    def read(self) -> Document:
+        tokens = _md.parse(self.page.text)
+        i = 0
+        while i < len(tokens):
+            i = self.block(tokens, i)
+        return self.document()
+
+    def block(self, tokens: list[Token], i: int) -> int:
+        t = tokens[i]
+        if t.type == "heading_open":
+            level = int(t.tag[1])
+            text = self.inline(tokens[i + 1]).text
+            self.section = self.section[: level - 2] if level > 1 else []
+            while len(self.section) < max(level - 2, 0):
+                self.section.append("")
+            if level > 1:
+                self.section.append(text)
+            elif not self.title:
+                self.title = text
+            return i + 3
+        if t.type == "paragraph_open":
+            rendered = self.inline(tokens[i + 1])
+            if not self.blocks and self.title is None and rendered.bold:
+                self.title = "".join(rendered.bold).strip()
+            if rendered.text:
+                self.blocks.append(Paragraph(self.section_path(), rendered.text, tuple(rendered.links)))
+            return i + 3
+        if t.type in ("bullet_list_open", "ordered_list_open"):
+            end = _close(tokens, i)
+            items = self.list_items(tokens[i:end + 1])
+            if items:
+                self.blocks.append(ListBlock(self.section_path(), tuple(items)))
+            return end + 1
+        if t.type == "table_open":
+            end = _close(tokens, i)
+            self.blocks.append(self.table(tokens[i:end + 1]))
+            return end + 1
+        if t.type == "html_block":
+            self.html(t.content)
+            return i + 1
+        if t.type in ("fence", "code_block"):
+            if t.content.strip():
+                self.blocks.append(Paragraph(self.section_path(), t.content.strip()))
+            return i + 1
+        return i + 1
+
+    def html(self, html: str) -> None:
+        if "<table" in html.lower():
+            from .htmltable import parse_html_tables
+
+            self.blocks.extend(parse_html_tables(html, self.section_path()))
+            return
+        text = _TAGS.sub(" ", html).strip()
+        if text:
+            self.blocks.append(Paragraph(self.section_path(), text))
+
+    def list_items(self, tokens: list[Token]) -> list[ListItem]:
+        items: list[ListItem] = []
+        depth = 0
+        markers: list[str] = []
+        for j, t in enumerate(tokens):
+            if t.type in ("bullet_list_open", "ordered_list_open"):
+                depth += 1
+                markers.append("*" if t.type.startswith("bullet") else "#")
+            elif t.type in ("bullet_list_close", "ordered_list_close"):
+                depth -= 1
+                markers.pop()
+            elif t.type == "inline" and tokens[j - 1].type == "paragraph_open":
+                items.extend(self.item(t, markers[-1], depth))
+        return items
+
+    def item(self, token: Token, marker: str, depth: int) -> list[ListItem]:
+        term = self.definition_term(token)
+        if term is not None:
+            head, rest = term
+            t1, t2 = self.inline(head), self.inline(rest)
+            out = [ListItem(";", depth, t1.text, tuple(t1.links))]
+            if t2.text:
+                out.append(ListItem(":", depth + 1, t2.text, tuple(t2.links)))
+            return out
+        rendered = self.inline(token)
+        return [ListItem(marker, depth, rendered.text, tuple(rendered.links))] if rendered.text else []
+
+    def definition_term(self, token: Token) -> tuple[Token, Token] | None:
+        """(term, body) inline tokens when the item's first line break is structural."""
+        children = token.children or []
+        brk = next((k for k, c in enumerate(children) if c.type == "softbreak"), None)
+        if brk is None or token.map is None:
+            return None
+        first = self.lines[token.map[0]].rstrip()
+        following = self.lines[token.map[0] + 1].strip() if token.map[0] + 1 < len(self.lines) else ""
+        next_word = following.split(" ", 1)[0]
+        fits = _width(first) + 1 + _width(next_word) <= WRAP_COLUMNS
+        # Pandoc wraps only at spaces, and Chinese prose has none between two Han characters.
+        between_han = bool(first and following and _HAN.match(first[-1]) and _HAN.match(following[0]))
+        if fits or between_han:
+            head, rest = Token("inline", "", 0), Token("inline", "", 0)
+            head.children, rest.children = children[:brk], children[brk + 1:]
+            return head, rest
+        return None
+
+    def table(self, tokens: list[Token]) -> Table:
+        header: list[str] = []
+        rows: list[list[Cell]] = []
+        for j, t in enumerate(tokens):
+            if t.type == "tr_open":
+                rows.append([])
+            elif t.type == "inline":
+                rendered = self.inline(t)
+                if tokens[j - 1].type == "th_open":
+                    header.append(rendered.text)
+                else:
+                    rows[-1].append(Cell(rendered.text, tuple(rendered.links)))
+        body = [r for r in rows if r]
+        width = max([len(header)] + [len(r) for r in body])
+        columns = tuple(header + [""] * (width - len(header)))
+        grid = tuple(tuple(r + [Cell("")] * (width - len(r))) for r in body)
+        return Table(self.section_path(), "", columns, grid)
+
+    def document(self) -> Document:
+        cats = tuple(dict.fromkeys(wl.category_name(x.target) for x in self.category_links))
+        return Document(
+            doc_id=self.page.doc_id,
+            source=self.page.source,
+            format="markdown",
+            title_original=self.page.title or self.title or self.page.doc_id.rsplit("/", 1)[-1],
+            blocks=tuple(self.blocks),
+            categories=cats,
+            category_links=tuple(self.category_links),
+            meta=self.page.meta,
+            content_sha256=hashlib.sha256(self.page.text.encode("utf-8")).hexdigest(),
+        )
+
+
+def _close(tokens: list[Token], i: int) -> int:
+    """Index of the token closing tokens[i] (same nesting level)."""
+    level = tokens[i].level
+    close = tokens[i].type.replace("_open", "_close")
+    for j in range(i + 1, len(tokens)):
+        if tokens[j].type == close and tokens[j].level == level:
+            return j
+    return len(tokens) - 1
+
+
+def parse_markdown(page: RawPage) -> Document:
+    return _Reader(page).read()

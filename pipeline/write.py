@@ -1,0 +1,106 @@
+"""Write: output rows in, Parquet + CSV files out, atomically.
+
+Rows stream into Parquet row groups under `<out>/.tmp-<pid>/` (memory holds one batch per
+output, not the run). On `commit()` each Parquet also becomes `csv/<name>.csv` (UTF-8 with BOM so
+Excel shows Chinese; list columns as JSON arrays), and everything is renamed into place with the
+manifest last: a killed run leaves the previous outputs or a stray `.tmp-*` folder, never a
+half-written file under a final name. Zero-row outputs are written with their schema.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .schemas import SCHEMAS
+
+BATCH_ROWS = 20_000
+
+
+class OutputWriter:
+    def __init__(self, out: Path):
+        self.out = out
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.tmp = out / f".tmp-{os.getpid()}"
+        (self.tmp / "tables").mkdir(parents=True)
+        self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.counts: dict[str, int] = {name: 0 for name in SCHEMAS}
+
+    def add(self, name: str, rows: list[dict]) -> None:
+        if not rows:
+            return
+        self.buffers[name].extend(rows)
+        self.counts[name] += len(rows)
+        if len(self.buffers[name]) >= BATCH_ROWS:
+            self._flush(name)
+
+    def add_wide_table(self, doc_id: str, index: int, columns: list[str], rows: list[list[str]]) -> None:
+        path = self.tmp / "tables" / f"{doc_id}__{index}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(columns)
+            w.writerows(rows)
+
+    def _flush(self, name: str) -> None:
+        schema = SCHEMAS[name]
+        table = pa.Table.from_pylist(self.buffers[name], schema=schema)
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(self.tmp / f"{name}.parquet", schema)
+        self.writers[name].write_table(table)
+        self.buffers[name] = []
+
+    def commit(self, manifest: dict) -> None:
+        for name in SCHEMAS:
+            if self.buffers[name] or name not in self.writers:
+                self._flush(name)
+            self.writers[name].close()
+        (self.tmp / "csv").mkdir()
+        for name in SCHEMAS:
+            _parquet_to_csv(self.tmp / f"{name}.parquet", self.tmp / "csv" / f"{name}.csv")
+        manifest_tmp = self.tmp / "manifest.json"
+        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for name in SCHEMAS:
+            os.replace(self.tmp / f"{name}.parquet", self.out / f"{name}.parquet")
+        for folder in ("csv", "tables"):
+            _replace_dir(self.tmp / folder, self.out / folder)
+        os.replace(manifest_tmp, self.out / "manifest.json")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def abort(self) -> None:
+        for w in self.writers.values():
+            w.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(new, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _cell(value):
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def _parquet_to_csv(src: Path, dst: Path) -> None:
+    pf = pq.ParquetFile(src)
+    with open(dst, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(pf.schema_arrow.names)
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS):
+            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            w.writerows([_cell(v) for v in row] for row in zip(*cols))
