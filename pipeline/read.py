@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .model import Problem, RawPage
 
-SKIP_NAMES = re.compile(r"^(README|LICENSE|LICENCE|COPYING|NOTICE)(\.[A-Za-z]+)?$", re.I)
+SKIP_NAMES = re.compile(r"^(README|LICENSE|LICENCE|COPYING|NOTICE|PROVENANCE)(\.[A-Za-z]+)?$", re.I)
 MAX_SNIFF = 64 * 1024
 
 

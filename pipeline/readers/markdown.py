@@ -21,6 +21,7 @@ import unicodedata
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 from ..model import Block, Cell, Document, Link, ListBlock, ListItem, Paragraph, RawPage, Table
 from . import links as wl
@@ -30,7 +31,8 @@ _TAGS = re.compile(r"<[^>]+>")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 WRAP_COLUMNS = 72
 
-_md = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+# Pandoc's `[^1]` footnotes: markers leave the text, bodies stay as paragraphs where they stand.
+_md = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").use(footnote_plugin)
 
 
 def _width(text: str) -> int:
@@ -60,6 +62,8 @@ class _Inline:
                     self.bold.append(text)
             elif t.type in ("softbreak", "hardbreak"):
                 out.append(" ")
+                if strong_depth and strong_seen == 1 and href is None:
+                    self.bold.append(" ")
             elif t.type == "code_inline":
                 out.append(t.content)
             elif t.type == "html_inline":
