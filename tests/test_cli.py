@@ -1,0 +1,58 @@
+"""The command line as a user runs it: outputs, exit codes, determinism."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+import pipeline
+from pipeline.schemas import SCHEMAS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "pipeline", "run", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_run_writes_every_output_with_schema(tmp_path):
+    out = tmp_path / "out"
+    proc = _run("--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "documents   2" in proc.stderr and "10 duplicates" in proc.stderr
+    for name, schema in SCHEMAS.items():
+        assert pq.read_schema(out / f"{name}.parquet").equals(schema, check_metadata=False), name
+        assert (out / "csv" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (out / "tables" / "000_b725adc4755d8a28__0.csv").exists()
+    frames = pipeline.load(str(out))
+    assert len(frames["redirects"]) == 0 and list(frames["redirects"].columns) == SCHEMAS["redirects"].names
+    assert not list(out.glob(".tmp-*"))
+
+
+def test_two_runs_give_identical_outputs(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _run("--out", str(a), "--quiet").returncode == 0
+    assert _run("--out", str(b), "--quiet").returncode == 0
+    for name in SCHEMAS:
+        assert pq.read_table(a / f"{name}.parquet").equals(pq.read_table(b / f"{name}.parquet")), name
+        assert (a / "csv" / f"{name}.csv").read_bytes() == (b / "csv" / f"{name}.csv").read_bytes()
+
+
+def test_exit_codes(tmp_path):
+    empty_dir = tmp_path / "none"
+    empty_dir.mkdir()
+    proc = _run("--raw", str(empty_dir), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "no input files" in proc.stderr
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "ok.txt").write_text("一段文字。\n", encoding="utf-8")
+    proc = _run("--raw", str(bad), "--out", str(tmp_path / "o2"))
+    assert proc.returncode == 0 and "empty.txt: file is empty" in proc.stderr
+    errors = pipeline.load(str(tmp_path / "o2"))["errors"]
+    assert errors[["source", "kind"]].values.tolist() == [["empty.txt", "empty-file"]]
+    assert _run("--raw", str(bad), "--out", str(tmp_path / "o3"), "--strict", "--quiet").returncode == 1

@@ -1,0 +1,89 @@
+"""Normalise stage: converter markup, OpenCC, punctuation, script, idempotence."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.convert import parse_markup, rules_from_markup, split_markup, to_original, to_variant
+from pipeline.model import ConversionRule, Document, Paragraph
+from pipeline.normalise import Normaliser, fullwidth_punct, normalise_document, script_of
+
+
+def test_branch_for_each_variant_with_fallback():
+    text = "-{zh-hans:软件;zh-hant:軟體;zh-hk:軟件}-"
+    assert to_variant(text, "zh-hans") == "软件"
+    assert to_variant(text, "zh-tw") == "軟體"  # zh-tw falls back to zh-hant
+    assert to_variant(text, "zh-hk") == "軟件"
+
+
+def test_markup_text_is_protected_from_opencc():
+    # 乾 would become 干 under t2s; inside -{ }- it must stay as written.
+    assert to_variant("-{乾隆}-年間", "zh-hans") == "乾隆年间"
+
+
+def test_hidden_flags_show_nothing_and_declare_rules():
+    text = "-{H|zh-hans:鼠标;zh-hant:滑鼠}-使用滑鼠"
+    rules = tuple(rules_from_markup(text))
+    assert rules == (ConversionRule((("zh-hans", "鼠标"), ("zh-hant", "滑鼠"))),)
+    assert to_variant(text, "zh-hans", rules) == "使用鼠标"
+    assert to_original(text, "zh-hant") == "使用滑鼠"
+
+
+def test_page_rule_wins_over_opencc():
+    rules = (ConversionRule((("zh-hans", "网络"), ("zh-hant", "網路"))),)
+    assert to_variant("網路應用", "zh-hans", rules) == "网络应用"
+
+
+def test_original_keeps_authors_branch_and_script():
+    text = "-{zh-hans:.NET框架;zh-hant:.NET Framework}-是由微軟開發"
+    assert to_original(text, "zh-hant") == ".NET Framework是由微軟開發"
+    assert to_variant(text, "zh-hans") == ".NET框架是由微软开发"
+
+
+def test_unclosed_markup_stays_literal():
+    assert split_markup("a -{ b") == ["a -{ b"]
+    assert parse_markup("R|x;y").plain == "x;y"
+
+
+def test_fullwidth_punct_between_han_only():
+    assert fullwidth_punct("亞太經濟合作組織(英語:Asia-Pacific Economic Cooperation,縮寫:APEC),簡稱") == \
+        "亞太經濟合作組織（英語：Asia-Pacific Economic Cooperation，縮寫：APEC），簡稱"
+    assert fullwidth_punct("Category:名字") == "Category:名字"
+    assert fullwidth_punct("version 1.0, (beta)") == "version 1.0, (beta)"
+
+
+def test_script_of():
+    assert script_of("亞太經濟合作組織") == "hant"
+    assert script_of("亚太经济合作组织") == "hans"
+    assert script_of("並签署") == "mixed"
+    assert script_of("Common Language Runtime") == "none"
+    assert script_of("中文") == "hans"  # no variant-specific character: valid Simplified
+
+
+def test_document_gets_title_and_script():
+    doc = Document("d", "d.txt", "plaintext", "亞太經濟合作組織", (Paragraph((), "亞太經合組織"),))
+    out = normalise_document(doc)
+    assert (out.title, out.title_original, out.script) == ("亚太经济合作组织", "亞太經濟合作組織", "hant")
+    assert out.blocks[0].text == "亚太经合组织"
+
+
+def test_noteta_title_rule_sets_title():
+    doc = Document("d", "d", "wikitext", ".NET框架", (),
+                   title_rules=(("zh-hans", ".NET框架"), ("zh-hant", ".NET Framework")))
+    assert normalise_document(doc, "zh-tw").title == ".NET Framework"
+    assert normalise_document(doc, "zh-hans").title == ".NET框架"
+
+
+text_strategy = st.text(
+    alphabet=st.sampled_from(list("亞太经济合作組織的,:;()!? abcAPEC-{}|zh-hans:漢汉\n\t　，。")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_strategy)
+def test_normalising_twice_changes_nothing(text):
+    n = Normaliser("zh-hans", "zh-hant", ())
+    once = n.target(text)
+    assert n.target(once) == once
+    original = n.original(text)
+    assert n.original(original) == original
