@@ -29,11 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=1, help="worker processes (reserved; 1)")
     run.add_argument("--strict", action="store_true", help="exit 1 if any problem was recorded")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    sub.add_parser("schema", help="print the output column reference (Markdown, as in the README)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "schema":
+        from .schemas import markdown_reference
+
+        print(markdown_reference(), end="")
+        return 0
     from .run import Options, run
 
     try:

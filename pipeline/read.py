@@ -166,8 +166,9 @@ def detect_format(text: str) -> str:
     return "wikitext" if wiki > md else "markdown"
 
 
-def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0})) -> Iterator[RawPage | Problem]:
-    """RawPages of one input file; Problems for what could not be read. Never raises for bad input."""
+def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0})) -> Iterator:
+    """RawPages of one input file (dumps also yield Redirect and SkippedNamespace records);
+    Problems for what could not be read. Never raises for bad input."""
     try:
         stream, compression = open_stream(f.path)
     except OSError as e:

@@ -24,9 +24,10 @@ from .normalise import normalise_document
 from .parse import parse
 from .progress import Progress
 from .read import discover, read_file
+from .readers.xmldump import SkippedNamespace
 from .write import OutputWriter
 
-PACKAGES = ("mwparserfromhell", "opencc", "jieba", "pandas", "pyarrow", "markdown-it-py", "mwxml")
+PACKAGES = ("mwparserfromhell", "opencc", "jieba", "pandas", "pyarrow", "markdown-it-py", "mdit-py-plugins")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     writer = OutputWriter(out)
     summary = Summary(skipped_files=skipped)
     dropped: Counter[str] = Counter()
+    skipped_ns: Counter[str] = Counter()
     progress = Progress(total_files=len(files), quiet=quiet)
 
     def results() -> Iterator[DocResult]:
@@ -103,6 +105,8 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
                 elif isinstance(item, Redirect):
                     summary.redirects += 1
                     writer.add("redirects", [asdict(item)])
+                elif isinstance(item, SkippedNamespace):
+                    skipped_ns[f"{item.source} ns={item.namespace}"] += item.pages
                 else:
                     done = process_page(item, options)
                     progress.page()
@@ -134,14 +138,15 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             for index, columns, rows in result.wide_tables:
                 writer.add_wide_table(result.doc_id, index, columns, rows)
         progress.close()
-        writer.commit(_manifest(files, skipped, options, writer.counts, dropped, started))
+        writer.commit(_manifest(files, skipped, options, writer.counts, dropped, skipped_ns, started))
     except BaseException:
         writer.abort()
         raise
     return summary
 
 
-def _manifest(files, skipped, options: Options, counts, dropped: Counter, started: float) -> dict:
+def _manifest(files, skipped, options: Options, counts, dropped: Counter, skipped_ns: Counter,
+              started: float) -> dict:
     versions = {}
     for name in PACKAGES:
         try:
@@ -156,6 +161,7 @@ def _manifest(files, skipped, options: Options, counts, dropped: Counter, starte
         "inputs": [{"source": f.source, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size}
                    for f in files],
         "skipped_files": skipped,
+        "skipped_namespaces": dict(sorted(skipped_ns.items())),
         "rows": counts,
         "dropped_templates": dict(sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))),
         "seconds": round(time.time() - started, 3),

@@ -18,7 +18,7 @@ def _f(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Fie
     return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
 
 
-DOC_ID = _f("doc_id", STR, "stable id: file path under the input root without extension, or <wiki>/<page_id> for dumps", False)
+DOC_ID = _f("doc_id", STR, "stable id: file path under the input root without extension, or wiki/page_id (e.g. zhwiki/123) for dumps", False)
 SECTION = _f("section", STR, "heading path, outermost first, joined with ' > '; '' for the lead")
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -133,3 +133,14 @@ OUTPUTS = tuple(SCHEMAS)
 
 def columns(name: str) -> list[str]:
     return SCHEMAS[name].names
+
+
+def markdown_reference() -> str:
+    """The column reference the README carries between its schema markers."""
+    out = []
+    for name, schema in SCHEMAS.items():
+        out.append(f"\n#### {name}\n\n| column | type | meaning |\n|---|---|---|\n")
+        for f in schema:
+            meaning = f.metadata[b'doc'].decode().replace('|', '\\|')
+            out.append(f"| `{f.name}` | {f.type} | {meaning} |\n")
+    return "".join(out).lstrip("\n")

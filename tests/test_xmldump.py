@@ -275,14 +275,19 @@ def test_any_cut_gives_a_prefix_and_one_problem(cut):
 class GeneratedDump(io.RawIOBase):
     """A dump of `n` small pages made on demand: never the whole file in memory or on disk."""
 
-    def __init__(self, n: int) -> None:
-        self._parts = (p.encode() for p in self._xml(n))
+    def __init__(self, n: int, revisions: int = 0) -> None:
+        self._parts = (p.encode() for p in self._xml(n, revisions))
         self._buf = b""
 
     @staticmethod
-    def _xml(n: int):
+    def _xml(n: int, revisions: int):
         yield '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10">\n'
         yield "  <siteinfo><dbname>zhwiki</dbname></siteinfo>\n"
+        if revisions:  # one page with a long history, as in a pages-meta-history dump
+            yield "  <page><title>H</title><ns>0</ns><id>1</id>\n"
+            for r in range(1, revisions + 1):
+                yield f"    <revision><id>{r}</id><text>第{r}版。{'字' * 100}</text></revision>\n"
+            yield "  </page>\n"
         for i in range(1, n + 1):
             yield page_xml(i, ns=0 if i % 10 else 1, text=f"第{i}页。'''粗体''' [[链接{i}]]" * 3)
         yield "</mediawiki>\n"
@@ -300,8 +305,8 @@ class GeneratedDump(io.RawIOBase):
         return out
 
 
-def _peak(n: int) -> tuple[int, int]:
-    stream = GeneratedDump(n)
+def _peak(n: int, revisions: int = 0) -> tuple[int, int]:
+    stream = GeneratedDump(n, revisions)
     tracemalloc.start()
     try:
         count = sum(1 for r in read_dump(stream, "big.xml", frozenset({0})) if isinstance(r, RawPage))
@@ -317,3 +322,9 @@ def test_memory_does_not_grow_with_page_count():
     assert (small_count, big_count) == (4_500, 18_000)
     assert big < 1.5 * small, (small, big)
     assert big < 4 * 1024 * 1024, big  # a few chunks and one page, whatever the dump size
+
+
+def test_memory_does_not_grow_with_revision_count():
+    (one, small), (also_one, big) = _peak(0, 2_000), _peak(0, 8_000)
+    assert one == also_one == 1
+    assert big < 1.5 * small, (small, big)
