@@ -25,8 +25,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="script of `text` columns (default zh-hans)")
     run.add_argument("--namespaces", default="0",
                      help="dump namespaces to read, comma separated (default 0, articles)")
-    run.add_argument("--cache", type=Path, default=None, help="per-document cache folder (reserved)")
-    run.add_argument("--jobs", type=int, default=1, help="worker processes (reserved; 1)")
+    run.add_argument("--cache", type=Path, default=Path(".cache"),
+                     help="per-document cache folder, reused by reruns (default .cache/)")
+    run.add_argument("--no-cache", action="store_true", help="process every page from scratch")
+    run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    run.add_argument("--page-timeout", type=float, default=60.0,
+                     help="seconds of work per page before it is recorded in errors and skipped")
     run.add_argument("--strict", action="store_true", help="exit 1 if any problem was recorded")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     sub.add_parser("schema", help="print the output column reference (Markdown, as in the README)")
@@ -47,10 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"pipeline: --namespaces must be integers, got {args.namespaces!r}", file=sys.stderr)
         return 2
-    options = Options(variant=args.variant, namespaces=namespaces)
+    options = Options(variant=args.variant, namespaces=namespaces, page_timeout=args.page_timeout)
     paths = args.raw or [Path("raw")]
     try:
-        summary = run(paths, args.out, options, quiet=args.quiet)
+        summary = run(paths, args.out, options, quiet=args.quiet,
+                      cache_dir=None if args.no_cache else args.cache, jobs=max(1, args.jobs))
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2

@@ -8,19 +8,23 @@ cross-document pass and sees pages in input order. Nothing here touches argv.
 from __future__ import annotations
 
 import hashlib
+import signal
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .cache import Cache, CacheStats, page_key
 from .dedup import dedup
 from .extract import extract
 from .model import DocResult, Problem, RawPage, Redirect
 from .normalise import normalise_document
+from .parallel import ordered_map
 from .parse import parse
 from .progress import Progress
 from .read import discover, read_file
@@ -34,6 +38,11 @@ PACKAGES = ("mwparserfromhell", "opencc", "jieba", "pandas", "pyarrow", "markdow
 class Options:
     variant: str = "zh-hans"
     namespaces: frozenset[int] = frozenset({0})
+    page_timeout: float = 60.0  # seconds of work per page before it is recorded and skipped
+
+    def token(self) -> str:
+        """The options that change a page's rows (for the cache key)."""
+        return f"variant={self.variant}"
 
 
 @dataclass
@@ -46,11 +55,14 @@ class Summary:
     links: int = 0
     redirects: int = 0
     problems: int = 0
+    cache: CacheStats = field(default_factory=CacheStats)
     skipped_files: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        c = self.cache
         return [
-            f"documents   {self.documents}",
+            f"documents   {self.documents} ({c.new} new, {c.changed} changed, {c.unchanged} unchanged, "
+            f"{c.removed} removed)",
             f"paragraphs  {self.paragraphs} kept, {self.duplicates} duplicates",
             f"tables      {self.tables}",
             f"members     {self.members}",
@@ -60,21 +72,54 @@ class Summary:
         ]
 
 
-def process_page(page: RawPage, options: Options) -> DocResult | Problem:
-    """parse -> normalise -> extract for one page; a failure is a Problem naming its stage."""
+class PageTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise PageTimeout()
+
+
+def process_page(page: RawPage, options: Options):
+    """parse -> normalise -> extract for one page: (DocResult, dropped templates), or a Problem
+    naming the stage that failed. Bounded in time by options.page_timeout."""
     stage = "parse"
+    label = f"{page.source}: {page.title or page.doc_id}"
+    timer = options.page_timeout > 0 and hasattr(signal, "setitimer")
+    if timer:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, options.page_timeout)
     try:
         doc = parse(page)
         stage = "normalise"
         doc = normalise_document(doc, options.variant)
         stage = "extract"
         return extract(doc), doc.dropped_templates
+    except PageTimeout:
+        return Problem(page.source, page.doc_id, stage, "timeout",
+                       f"{label}: gave up after {options.page_timeout:g}s in {stage}")
     except RecursionError:
         return Problem(page.source, page.doc_id, stage, "too-deep",
-                       f"{page.source}: {page.title or page.doc_id}: markup nested too deeply to {stage}")
+                       f"{label}: markup nested too deeply to {stage}")
     except Exception as e:  # a bug in a stage: record it, keep going with the next page
         return Problem(page.source, page.doc_id, stage, f"{stage}-error",
-                       f"{page.source}: {page.title or page.doc_id}: {type(e).__name__}: {e}")
+                       f"{label}: {type(e).__name__}: {e}")
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass(frozen=True)
+class _Todo:
+    """A page to process, with its cache key; anything else the readers yield passes through."""
+
+    page: RawPage
+    key: str
+
+
+def _work(options: Options, todo: _Todo):
+    return todo, process_page(todo.page, options)
 
 
 def _sha256(path: Path) -> str:
@@ -85,43 +130,58 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool = False) -> Summary:
+def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool = False,
+        cache_dir: Path | None = None, jobs: int = 1) -> Summary:
     files, skipped = discover(paths)
     if not files:
         raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
     started = time.time()
     writer = OutputWriter(out)
-    summary = Summary(skipped_files=skipped)
+    cache = Cache(cache_dir)
+    summary = Summary(skipped_files=skipped, cache=cache.stats)
     dropped: Counter[str] = Counter()
     skipped_ns: Counter[str] = Counter()
     progress = Progress(total_files=len(files), quiet=quiet)
+    token = options.token()
 
-    def results() -> Iterator[DocResult]:
+    def items() -> Iterator:
         for f in files:
             progress.file(f.source)
             for item in read_file(f, options.namespaces):
-                if isinstance(item, Problem):
-                    _problem(item)
-                elif isinstance(item, Redirect):
-                    summary.redirects += 1
-                    writer.add("redirects", [asdict(item)])
-                elif isinstance(item, SkippedNamespace):
-                    skipped_ns[f"{item.source} ns={item.namespace}"] += item.pages
+                if isinstance(item, RawPage):
+                    key = page_key(item, token)
+                    hit = cache.get(item.doc_id, key)
+                    yield _Todo(item, key) if hit is None else hit
                 else:
-                    done = process_page(item, options)
-                    progress.page()
-                    if isinstance(done, Problem):
-                        _problem(done)
-                    else:
-                        result, templates = done
-                        dropped.update(dict(templates))
-                        yield result
+                    yield item
+
+    def results() -> Iterator[DocResult]:
+        work = ordered_map(partial(_work, options), items(), jobs,
+                           needs_work=lambda x: isinstance(x, _Todo),
+                           size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1)
+        for item in work:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _Todo):
+                todo, item = item
+                cache.put(todo.page.doc_id, todo.key, item)
+            if isinstance(item, Problem):
+                _problem(item)
+            elif isinstance(item, Redirect):
+                summary.redirects += 1
+                writer.add("redirects", [asdict(item)])
+            elif isinstance(item, SkippedNamespace):
+                skipped_ns[f"{item.source} ns={item.namespace}"] += item.pages
+            else:
+                progress.page()
+                result, templates = item
+                dropped.update(dict(templates))
+                yield result
 
     def _problem(p: Problem) -> None:
         summary.problems += 1
         progress.say(f"problem: {p.message}")
         writer.add("errors", [asdict(p)])
 
+    complete = False
     try:
         for result, dups in dedup(results()):
             summary.documents += 1
@@ -138,15 +198,20 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             for index, columns, rows in result.wide_tables:
                 writer.add_wide_table(result.doc_id, index, columns, rows)
         progress.close()
-        writer.commit(_manifest(files, skipped, options, writer.counts, dropped, skipped_ns, started))
+        complete = True
+        cache.close(complete=True)
+        writer.commit(_manifest(files, skipped, options, writer.counts, dropped, skipped_ns,
+                                cache.stats, jobs, started))
     except BaseException:
+        if not complete:
+            cache.close(complete=False)
         writer.abort()
         raise
     return summary
 
 
 def _manifest(files, skipped, options: Options, counts, dropped: Counter, skipped_ns: Counter,
-              started: float) -> dict:
+              cache: CacheStats, jobs: int, started: float) -> dict:
     versions = {}
     for name in PACKAGES:
         try:
@@ -157,7 +222,9 @@ def _manifest(files, skipped, options: Options, counts, dropped: Counter, skippe
         "pipeline_version": __version__,
         "python": sys.version.split()[0],
         "packages": versions,
-        "options": {"variant": options.variant, "namespaces": sorted(options.namespaces)},
+        "options": {"variant": options.variant, "namespaces": sorted(options.namespaces),
+                    "page_timeout": options.page_timeout, "jobs": jobs},
+        "documents": asdict(cache),
         "inputs": [{"source": f.source, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size}
                    for f in files],
         "skipped_files": skipped,

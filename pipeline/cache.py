@@ -1,0 +1,106 @@
+"""Per-document cache: a page's DocResult, keyed by what determines it, in one SQLite file.
+
+In: (doc_id, key) lookups and stores. Out: the cached DocResult, or None.
+The key hashes the page's text and metadata, the options that change a page's rows (variant),
+the pipeline version and a digest of the package's own source, so a code change can never serve
+stale rows and nobody has to remember to bump a number. One row per doc_id: a new dump replaces
+a changed page's row; pages no longer in the inputs are deleted at the end of a run (`removed`).
+
+SQLite because it is one file, transactional (a SIGKILL leaves the last committed state) and
+needs no server; results are pickled and zlib-compressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .model import RawPage
+
+COMMIT_EVERY = 500
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.relative_to(Path(__file__).parent).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def page_key(page: RawPage, options_token: str) -> str:
+    h = hashlib.sha256()
+    for part in (code_digest(), options_token, page.doc_id, page.format, page.title or "",
+                 repr(page.meta), page.source, page.text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass
+class CacheStats:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+class Cache:
+    def __init__(self, folder: Path | None):
+        self.stats = CacheStats()
+        self.db = None
+        self.seen: set[str] = set()
+        self.pending = 0
+        if folder is None:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(folder / "documents.sqlite", isolation_level="DEFERRED")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS results (doc_id TEXT PRIMARY KEY, key TEXT, blob BLOB)")
+
+    def get(self, doc_id: str, key: str):
+        """The cached result for an unchanged page; counts new/changed/unchanged."""
+        self.seen.add(doc_id)
+        if self.db is None:
+            self.stats.new += 1
+            return None
+        row = self.db.execute("SELECT key, blob FROM results WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            self.stats.new += 1
+            return None
+        if row[0] != key:
+            self.stats.changed += 1
+            return None
+        self.stats.unchanged += 1
+        return pickle.loads(zlib.decompress(row[1]))
+
+    def put(self, doc_id: str, key: str, value) -> None:
+        if self.db is None:
+            return
+        blob = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (doc_id, key, blob))
+        self.pending += 1
+        if self.pending >= COMMIT_EVERY:
+            self.db.commit()
+            self.pending = 0
+
+    def close(self, complete: bool) -> None:
+        """Commit; after a complete run, forget pages that are no longer in the inputs."""
+        if self.db is None:
+            return
+        if complete:
+            stored = [r[0] for r in self.db.execute("SELECT doc_id FROM results")]
+            gone = [(d,) for d in stored if d not in self.seen]
+            self.db.executemany("DELETE FROM results WHERE doc_id = ?", gone)
+            self.stats.removed = len(gone)
+        self.db.commit()
+        self.db.close()
+        self.db = None
