@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     run.add_argument("--page-timeout", type=float, default=60.0,
                      help="seconds of work per page before it is recorded in errors and skipped")
+    run.add_argument("--no-near-dup", action="store_true",
+                     help="exact dedup only (near-duplicate index memory grows with the input; see README)")
+    run.add_argument("--near-threshold", type=float, default=0.8,
+                     help="Jaccard similarity of character 5-grams above which paragraphs are near duplicates")
     run.add_argument("--strict", action="store_true", help="exit 1 if any problem was recorded")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     sub.add_parser("schema", help="print the output column reference (Markdown, as in the README)")
@@ -44,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(markdown_reference(), end="")
         return 0
+    from .neardup import NearOptions
     from .run import Options, run
 
     try:
@@ -51,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"pipeline: --namespaces must be integers, got {args.namespaces!r}", file=sys.stderr)
         return 2
-    options = Options(variant=args.variant, namespaces=namespaces, page_timeout=args.page_timeout)
+    near = NearOptions(enabled=not args.no_near_dup, threshold=args.near_threshold)
+    options = Options(variant=args.variant, namespaces=namespaces, page_timeout=args.page_timeout, near=near)
     paths = args.raw or [Path("raw")]
     try:
         summary = run(paths, args.out, options, quiet=args.quiet,

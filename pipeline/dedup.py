@@ -1,12 +1,13 @@
 """Dedup: DocResults in document order in, the same with repeated paragraphs moved out.
 
-The key of a paragraph is its text after NFKC, folded to Simplified, without whitespace and
+Exact repeats, then near repeats (MinHash + LSH, neardup.py). The key of a paragraph is its text after NFKC, folded to Simplified, without whitespace and
 punctuation (so a Traditional and a Simplified copy, or ASCII vs full-width punctuation, match).
 The first occurrence in input order is kept; every later one leaves `paragraphs` and gets a
 `duplicates` row pointing at the kept one, so nothing vanishes. Paragraphs whose key is empty
 (only punctuation or symbols) are never treated as duplicates.
 
-Memory: one entry per distinct key (a 16-hex-digit string and a pointer), not the texts.
+Memory: one entry per distinct key (a 16-hex-digit string and a pointer) and one signature per
+long paragraph, never the texts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from .convert import converter
+from .neardup import NearIndex, NearOptions
 
 
 def _keep(ch: str) -> bool:
@@ -35,17 +37,30 @@ def dedup_key(text: str) -> str:
     return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16] if norm else ""
 
 
-class ExactDedup:
-    """Stateful across documents: feed DocResults in order; each comes back filtered."""
+class Dedup:
+    """Stateful across documents: feed DocResults in order; each comes back filtered.
 
-    def __init__(self) -> None:
+    Exact keys first; a paragraph that is not an exact repeat but carries a MinHash signature
+    (`_minhash`, see neardup.py) is then checked against the near-duplicate index.
+    """
+
+    def __init__(self, near: NearOptions = NearOptions()) -> None:
         self.seen: dict[str, tuple[str, int]] = {}
+        self.near = NearIndex(near) if near.enabled else None
+        self.near_pointers: list[tuple[str, int]] = []
 
     def __call__(self, result):
         kept, dups = [], []
         for row in result.paragraphs:
-            key = row["norm_hash"]
+            row = dict(row)
+            key, sig = row["norm_hash"], row.pop("_minhash", None)
             first = self.seen.get(key) if key else None
+            method, similarity = "exact", 1.0
+            if first is None and sig is not None and self.near is not None:
+                sig_id, root, similarity = self.near.add(sig)
+                self.near_pointers.append((row["doc_id"], row["para_index"]))
+                if root is not None:
+                    first, method = self.near_pointers[root], "near"
             if first is None:
                 if key:
                     self.seen[key] = (row["doc_id"], row["para_index"])
@@ -55,14 +70,14 @@ class ExactDedup:
                 "doc_id": row["doc_id"], "para_index": row["para_index"],
                 "section": row["section"], "text_original": row["text_original"],
                 "dup_of_doc_id": first[0], "dup_of_para_index": first[1],
-                "method": "exact", "similarity": 1.0,
+                "method": method, "similarity": round(similarity, 4),
             })
         document = dict(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
         return replace(result, paragraphs=kept, document=document), dups
 
 
-def dedup(results: Iterable) -> Iterator:
+def dedup(results: Iterable, near: NearOptions = NearOptions()) -> Iterator:
     """(DocResult with kept paragraphs, duplicate rows) for each DocResult, in order."""
-    step = ExactDedup()
+    step = Dedup(near)
     for result in results:
         yield step(result)

@@ -9,15 +9,17 @@ Dedup happens later, across documents (dedup.py).
 
 from __future__ import annotations
 
-from .dedup import dedup_key
+from .dedup import dedup_key, dedup_text
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
+from .neardup import NearOptions, signature
 from .normalise import script_of
+from .tokens import entity_pattern, keywords, tokenize
 
 KIND = {"*": "item", "#": "numbered", ";": "term", ":": "definition"}
 
 
-def extract(doc: Document) -> DocResult:
+def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
     headings = {raw: (original, target) for raw, original, target in doc.headings}
 
     def section(path: tuple[str, ...], original: bool = False) -> str:
@@ -43,6 +45,7 @@ def extract(doc: Document) -> DocResult:
             table_index += 1
     _links(result, doc.doc_id, "", doc.category_links)
     result.members.extend(member_rows(doc, lambda h: headings.get(h, (h, h))[1]))
+    _tokens(result, doc, near)
     result.infobox.extend(
         {"doc_id": doc.doc_id, "template": f.template, "key": f.key,
          "value": f.value, "value_original": f.value_original}
@@ -72,6 +75,22 @@ def _paragraph(result: DocResult, section: str, section_original: str, kind: str
         "text": text, "text_original": text_original,
         "script": script_of(text_original), "norm_hash": key,
     })
+
+
+def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
+    """Tokens and a MinHash signature per paragraph; keywords per document."""
+    names = [doc.title or ""] + [row["member"] for row in result.members]
+    names += [row["anchor"] or "" for row in result.links if row["kind"] == "internal"]
+    entities = entity_pattern(names)
+    all_tokens: list[str] = []
+    for row in result.paragraphs:
+        row["tokens"], row["tokens_original"] = tokenize(row["text"] or "", row["text_original"], entities)
+        all_tokens.extend(row["tokens"])
+        row["_minhash"] = signature(dedup_text(row["text_original"]), near)
+    result.keywords.extend(
+        {"doc_id": doc.doc_id, "rank": rank, "keyword": word, "weight": weight}
+        for rank, (word, weight) in enumerate(keywords(all_tokens), 1)
+    )
 
 
 def _links(result: DocResult, doc_id: str, section: str, links) -> None:

@@ -178,4 +178,5 @@ class DocResult:
     members: list[dict] = field(default_factory=list)
     links: list[dict] = field(default_factory=list)
     infobox: list[dict] = field(default_factory=list)
+    keywords: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)

@@ -22,16 +22,19 @@ from . import __version__
 from .cache import Cache, CacheStats, page_key
 from .dedup import dedup
 from .extract import extract
+from .neardup import NearOptions
 from .model import DocResult, Problem, RawPage, Redirect
 from .normalise import normalise_document
 from .parallel import ordered_map
 from .parse import parse
 from .progress import Progress
+from .tokens import initialise as initialise_tokens
 from .read import discover, read_file
 from .readers.xmldump import SkippedNamespace
 from .write import OutputWriter
 
-PACKAGES = ("mwparserfromhell", "opencc", "jieba", "pandas", "pyarrow", "markdown-it-py", "mdit-py-plugins")
+PACKAGES = ("mwparserfromhell", "opencc", "jieba", "pandas", "pyarrow", "markdown-it-py", "mdit-py-plugins",
+            "datasketch")
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,11 @@ class Options:
     variant: str = "zh-hans"
     namespaces: frozenset[int] = frozenset({0})
     page_timeout: float = 60.0  # seconds of work per page before it is recorded and skipped
+    near: NearOptions = NearOptions()
 
     def token(self) -> str:
         """The options that change a page's rows (for the cache key)."""
-        return f"variant={self.variant}"
+        return f"variant={self.variant};near={self.near!r}"
 
 
 @dataclass
@@ -94,7 +98,7 @@ def process_page(page: RawPage, options: Options):
         stage = "normalise"
         doc = normalise_document(doc, options.variant)
         stage = "extract"
-        return extract(doc), doc.dropped_templates
+        return extract(doc, options.near), doc.dropped_templates
     except PageTimeout:
         return Problem(page.source, page.doc_id, stage, "timeout",
                        f"{label}: gave up after {options.page_timeout:g}s in {stage}")
@@ -183,7 +187,8 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
 
     complete = False
     try:
-        for result, dups in dedup(results()):
+        initialise_tokens()  # before workers fork, so they share the dictionary
+        for result, dups in dedup(results(), options.near):
             summary.documents += 1
             summary.paragraphs += len(result.paragraphs)
             summary.duplicates += len(dups)
@@ -193,7 +198,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             writer.add("documents", [result.document])
             writer.add("paragraphs", result.paragraphs)
             writer.add("duplicates", dups)
-            for name in ("tables", "table_cells", "members", "links", "infobox"):
+            for name in ("tables", "table_cells", "members", "links", "infobox", "keywords"):
                 writer.add(name, getattr(result, name))
             for index, columns, rows in result.wide_tables:
                 writer.add_wide_table(result.doc_id, index, columns, rows)
@@ -223,7 +228,7 @@ def _manifest(files, skipped, options: Options, counts, dropped: Counter, skippe
         "python": sys.version.split()[0],
         "packages": versions,
         "options": {"variant": options.variant, "namespaces": sorted(options.namespaces),
-                    "page_timeout": options.page_timeout, "jobs": jobs},
+                    "page_timeout": options.page_timeout, "jobs": jobs, "near": asdict(options.near)},
         "documents": asdict(cache),
         "inputs": [{"source": f.source, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size}
                    for f in files],

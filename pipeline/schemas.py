@@ -51,6 +51,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("text_original", STR, "cleaned text in the source's script"),
         _f("script", STR, "hans | hant | mixed | none, of text_original"),
         _f("norm_hash", STR, "dedup key: sha1 of the NFKC, Simplified-folded text without whitespace and punctuation (16 hex)"),
+        _f("tokens", LIST, "jieba tokens of text (entity names on the page kept whole; no whitespace tokens)"),
+        _f("tokens_original", LIST, "the same token boundaries as slices of text_original; null when the two texts do not align"),
     ]),
     "duplicates": pa.schema([
         DOC_ID,
@@ -59,8 +61,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("text_original", STR, "the dropped paragraph, source script"),
         _f("dup_of_doc_id", STR, "document of the kept first occurrence"),
         _f("dup_of_para_index", INT, "para_index of the kept first occurrence"),
-        _f("method", STR, "exact (same norm_hash)"),
-        _f("similarity", pa.float64(), "1.0 for exact duplicates"),
+        _f("method", STR, "exact (same norm_hash) | near (MinHash/LSH, see README)"),
+        _f("similarity", pa.float64(), "1.0 for exact; estimated Jaccard of character 5-grams for near"),
     ]),
     "tables": pa.schema([
         DOC_ID,
@@ -111,6 +113,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("key", STR, "parameter name"),
         _f("value", STR, "cleaned value in the target variant"),
         _f("value_original", STR, "cleaned value as written"),
+    ]),
+    "keywords": pa.schema([
+        DOC_ID,
+        _f("rank", INT, "1 = strongest"),
+        _f("keyword", STR, "keyword (target variant)"),
+        _f("weight", pa.float64(), "jieba TF-IDF weight over the document's tokens"),
     ]),
     "redirects": pa.schema([
         _f("source", STR, "dump file"),

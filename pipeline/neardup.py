@@ -1,0 +1,74 @@
+"""Near-duplicate detection: MinHash signatures of paragraphs, and an LSH index over them (datasketch).
+
+In: the dedup text of a paragraph (NFKC, Simplified, no whitespace or punctuation; see
+dedup.dedup_text). Out: a signature (computed per page, in the workers, and cached), and for each
+new signature the earlier paragraph it nearly repeats, if any, with the estimated similarity.
+
+Defaults (all options of `NearOptions`): character 5-grams, 128 permutations, Jaccard threshold
+0.8, an LSH band layout tuned for recall (candidates are verified on their signatures). Paragraphs whose dedup text is shorter than 30 characters use exact matching only: a few
+changed characters in a short text are a different statement, not a copy.
+
+Clustering is transitive and deterministic: every signature joins the index, a near duplicate
+points at the root (kept paragraph) of the earliest best-matching candidate, so A≈B≈C puts B
+and C under A even if C is not close to A itself.
+
+Memory: per long paragraph, its signature (128 × 4 bytes) plus the LSH band keys; see README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+
+SCHEME = "affine32"  # datasketch 2's default; named so signatures round-trip through the cache
+
+
+@dataclass(frozen=True)
+class NearOptions:
+    enabled: bool = True
+    ngram: int = 5
+    num_perm: int = 128
+    threshold: float = 0.8
+    min_chars: int = 30
+    seed: int = 1
+    # LSH band layout favours recall (false negatives weigh 0.9): candidates are verified against
+    # the signatures anyway, so a false positive costs a comparison, a false negative a miss.
+    # At threshold 0.8 this gives 14 bands of 9 rows: a pair at Jaccard 0.85 is found 97.5% of
+    # the time (datasketch's balanced default: 69%).
+    lsh_weights: tuple[float, float] = (0.1, 0.9)
+
+
+def signature(text: str, opts: NearOptions) -> bytes | None:
+    """The MinHash of `text`'s character n-grams as uint32 bytes, or None if too short."""
+    if not opts.enabled or len(text) < opts.min_chars:
+        return None
+    grams = {text[i:i + opts.ngram].encode("utf-8") for i in range(len(text) - opts.ngram + 1)}
+    m = MinHash(num_perm=opts.num_perm, seed=opts.seed, scheme=SCHEME)
+    m.update_batch(sorted(grams))
+    return m.hashvalues.astype(np.uint32).tobytes()  # affine32 values are 32-bit
+
+
+class NearIndex:
+    def __init__(self, opts: NearOptions):
+        self.opts = opts
+        self.lsh = MinHashLSH(threshold=opts.threshold, num_perm=opts.num_perm, weights=opts.lsh_weights)
+        self.signatures: list[np.ndarray] = []
+        self.roots: list[int] = []  # index of the kept paragraph each signature belongs to
+
+    def add(self, sig: bytes) -> tuple[int, int | None, float]:
+        """Insert a signature; (its id, the id of the kept paragraph it repeats or None, similarity)."""
+        values = np.frombuffer(sig, dtype=np.uint32)
+        minhash = LeanMinHash(seed=self.opts.seed, hashvalues=values, scheme=SCHEME)
+        best, best_sim = None, 0.0
+        for cand in sorted(self.lsh.query(minhash)):
+            sim = float(np.mean(self.signatures[cand] == values))
+            if sim >= self.opts.threshold and sim > best_sim:
+                best, best_sim = cand, sim
+        new_id = len(self.signatures)
+        self.signatures.append(values)
+        self.roots.append(new_id if best is None else self.roots[best])
+        self.lsh.insert(new_id, minhash)
+        return new_id, None if best is None else self.roots[best], best_sim

@@ -1,0 +1,94 @@
+"""Tokens and keywords: paragraph text in, jieba tokens and per-document keywords out.
+
+- `tokens` segments the target-variant `text` (jieba's dictionary is Simplified; it segments
+  Traditional text badly). `tokens_original` are the same boundaries mapped back onto
+  `text_original`, so they slice it exactly; when the two texts do not align character for
+  character (a -{…}- branch or an OpenCC phrase of another length) it is null rather than wrong.
+- Entity names seen on the page (title, link anchors, member names) are kept whole: their
+  occurrences are cut out before jieba sees the rest, so 太平洋联盟 or DragonFly BSD is one
+  token. This is per page and leaves jieba's global dictionary alone, so results do not depend
+  on which pages a worker saw before.
+- Whitespace-only tokens are dropped.
+- Keywords: jieba's TF-IDF (its own IDF table and stop words, its rule of ignoring one-character
+  words) applied to the tokens above instead of re-segmenting the page: top KEYWORDS per document.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from functools import lru_cache
+
+import jieba
+
+KEYWORDS = 20
+MAX_ENTITY = 40
+_SENTENCE = re.compile(r"[。！？；，,;!?\n]")
+
+jieba.setLogLevel(logging.WARNING)
+
+
+def initialise() -> None:
+    """Load jieba's dictionary once, before worker processes fork, so they share it."""
+    jieba.initialize()
+
+
+def entity_pattern(names) -> re.Pattern | None:
+    kept = sorted({n.strip() for n in names if n and 2 <= len(n.strip()) <= MAX_ENTITY
+                   and not _SENTENCE.search(n)}, key=lambda n: (-len(n), n))
+    return re.compile("|".join(map(re.escape, kept))) if kept else None
+
+
+@lru_cache(maxsize=65536)
+def _jieba(span: str) -> tuple[str, ...]:
+    return tuple(jieba.cut(span))
+
+
+def segment(text: str, entities: re.Pattern | None = None) -> list[tuple[int, int]]:
+    """Token spans (start, end) of `text`, entities whole, whitespace dropped."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+
+    def plain(start: int, end: int) -> None:
+        at = start
+        for tok in _jieba(text[start:end]):
+            if tok.strip():
+                spans.append((at, at + len(tok)))
+            at += len(tok)
+
+    if entities is not None:
+        for m in entities.finditer(text):
+            plain(pos, m.start())
+            spans.append((m.start(), m.end()))
+            pos = m.end()
+    plain(pos, len(text))
+    return spans
+
+
+def tokenize(text: str, text_original: str, entities: re.Pattern | None = None
+             ) -> tuple[list[str], list[str] | None]:
+    spans = segment(text, entities)
+    tokens = [text[a:b] for a, b in spans]
+    original = [text_original[a:b] for a, b in spans] if len(text) == len(text_original) else None
+    return tokens, original
+
+
+@lru_cache(maxsize=1)
+def _tfidf():
+    import jieba.analyse
+
+    t = jieba.analyse.default_tfidf
+    return t.idf_freq, t.median_idf, frozenset(t.stop_words)
+
+
+def keywords(tokens: list[str], top: int = KEYWORDS) -> list[tuple[str, float]]:
+    """(keyword, weight) by TF-IDF, highest first; ties broken by the keyword for determinism."""
+    idf, median, stop = _tfidf()
+    counts = Counter(t for t in tokens if len(t.strip()) >= 2 and t.lower() not in stop)
+    total = sum(counts.values())
+    if not total:
+        return []
+    scored = [(w, n / total * idf.get(w, median)) for w, n in counts.items()]
+    scored.sort(key=lambda kv: (-kv[1], kv[0]))
+    return [(w, round(s, 6)) for w, s in scored[:top]]
