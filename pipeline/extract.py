@@ -41,7 +41,8 @@ def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
             _table(result, doc.doc_id, table_index, section(block.section), block)
             for row in block.rows:
                 for cell in row:
-                    _links(result, doc.doc_id, section(block.section), cell.links)
+                    if not cell.from_span:  # a spanned cell's copies repeat its links
+                        _links(result, doc.doc_id, section(block.section), cell.links)
             table_index += 1
     _links(result, doc.doc_id, "", doc.category_links)
     result.members.extend(member_rows(doc, lambda h: headings.get(h, (h, h))[1]))

@@ -31,20 +31,30 @@ def is_han(ch: str) -> bool:
     return bool(_HAN.match(ch))
 
 
+def _changed(text: str, config: str) -> list[bool]:
+    """Per character: does OpenCC's `config` change it? (Conversions keep the length, except for
+    rare phrases; the comparison is then approximate past that point.)"""
+    return [a != b for a, b in zip(text, converter(config).convert(text))]
+
+
 def script_of(text: str) -> str:
     """hans / hant / mixed / none, by which characters OpenCC would change.
 
-    A character that t2s changes is Traditional-only, one that s2t changes is Simplified-only.
-    Han text with neither (e.g. 中文) is valid Simplified and counts as `hans`.
+    A character t2s changes is Traditional. One s2t changes is Simplified, unless OpenCC also
+    knows it as a Taiwan or Hong Kong form (台, 着 …: tw2t/hk2t change it), which Traditional
+    text uses too. `mixed` needs both kinds, the rarer at least a tenth of the commoner, so one
+    one-to-many character (里, 于, 干) in a long Traditional text does not make it mixed.
+    Han text with neither kind (中文) is valid Simplified and counts as `hans`.
     """
     han = "".join(_HAN.findall(text))
     if not han:
         return "none"
-    trad = converter("t2s.json").convert(han) != han
-    simp = converter("s2t.json").convert(han) != han
-    if trad and simp:
+    trad = sum(_changed(han, "t2s.json"))
+    regional = [a or b for a, b in zip(_changed(han, "tw2t.json"), _changed(han, "hk2t.json"))]
+    simp = sum(s and not r for s, r in zip(_changed(han, "s2t.json"), regional))
+    if trad and simp and min(trad, simp) * 10 >= max(trad, simp):
         return "mixed"
-    return "hant" if trad else "hans"
+    return "hant" if trad > simp else "hans"
 
 
 def fullwidth_punct(text: str) -> str:

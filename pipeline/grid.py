@@ -1,0 +1,127 @@
+"""Span grid: rows of source cells (with rowspan/colspan) in, one rectangular model.Table out.
+
+In: rows of `GridCell` as a reader found them (wikitext `{| |}` or an HTML `<table>`), in source
+order, each with its text, links, header flag and spans.
+Out: `build_table` -> `model.Table` whose every row has len(columns) cells. A cell covered by a
+span of another cell is a copy of it with `from_span=True` (links included, so consumers that
+count links should skip `from_span` cells). Short rows are padded with empty cells.
+
+Header rows: the leading rows made only of header cells become the column names. A column
+whose stacked header texts differ gets them joined with " / " outermost first
+("預安裝於Windows / 客戶端版"); equal texts (a rowspan copy) appear once. A full-width header
+row before them (a title banner, `! colspan=7 | 地图`) is joined onto the caption, and an empty
+full-width row there (a map or image that rendered to nothing) is skipped: neither loses text.
+Dropped: source rows with no cells at all (MediaWiki drops them too); spans reaching past the
+last row are cut at the table's end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .model import Cell, Link, Section, Table
+
+# MediaWiki's own caps; they also stop a hostile colspan="999999" from eating memory.
+MAX_COLSPAN = 1000
+MAX_ROWSPAN = 65534
+
+
+@dataclass(frozen=True)
+class GridCell:
+    text: str
+    links: tuple[Link, ...] = ()
+    header: bool = False
+    rowspan: int = 1  # 0 means "to the end of the table", as in HTML
+    colspan: int = 1
+
+
+def span_value(raw: object, default: int = 1) -> int:
+    """An attribute value as a span: leading digits, as browsers read `colspan="2;"`."""
+    digits = ""
+    for ch in str(raw or "").strip().strip("\"'").strip():
+        if not ch.isdigit():
+            break
+        digits += ch
+    return int(digits) if digits else default
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fill(rows: Sequence[Sequence[GridCell]]) -> tuple[list[list[Cell]], list[list[int]]]:
+    """The rectangular grid and, per position, the id of the source cell it came from
+    (-1 for padding)."""
+    rows = [r for r in rows if r]
+    placed: dict[tuple[int, int], tuple[Cell, int]] = {}
+    width = 0
+    next_id = 0
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in placed:
+                c += 1
+            colspan = min(max(cell.colspan, 1), MAX_COLSPAN)
+            rowspan = cell.rowspan if cell.rowspan > 0 else len(rows) - r
+            rowspan = min(rowspan, MAX_ROWSPAN, len(rows) - r)
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    copy = dr > 0 or dc > 0
+                    placed.setdefault((r + dr, c + dc), (
+                        Cell(cell.text, cell.links, cell.header, from_span=copy), next_id))
+            next_id += 1
+            c += colspan
+            width = max(width, c)
+    grid = [[placed.get((r, c), (Cell(""), -1))[0] for c in range(width)] for r in range(len(rows))]
+    ids = [[placed.get((r, c), (None, -1))[1] for c in range(width)] for r in range(len(rows))]
+    return grid, ids
+
+
+def _is_header(row: list[Cell], ids: list[int]) -> bool:
+    return all(cell.header for cell, i in zip(row, ids) if i >= 0) and any(i >= 0 for i in ids)
+
+
+def _is_banner(ids: list[int]) -> bool:
+    """One source cell covering a row of more than one column."""
+    return len(ids) > 1 and ids[0] >= 0 and all(i == ids[0] for i in ids)
+
+
+def column_names(header_rows: Sequence[Sequence[Cell]], width: int) -> tuple[str, ...]:
+    names = []
+    for c in range(width):
+        seen: list[str] = []
+        for row in header_rows:
+            text = _collapse(row[c].text_original)
+            if text and text not in seen:
+                seen.append(text)
+        names.append(" / ".join(seen))
+    return tuple(names)
+
+
+def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "") -> Table:
+    grid, ids = fill(rows)
+    width = len(grid[0]) if grid else 0
+    captions = [_collapse(caption)] if _collapse(caption) else []
+    header_rows: list[list[Cell]] = []
+    start = 0
+    for row, row_ids in zip(grid, ids):
+        banner = _is_banner(row_ids)
+        if banner and not header_rows and not _collapse(row[0].text_original):
+            start += 1
+        elif banner and not header_rows and row[0].header:
+            text = _collapse(row[0].text_original)
+            if text not in captions:
+                captions.append(text)
+            start += 1
+        elif not banner and _is_header(row, row_ids):
+            header_rows.append(row)
+            start += 1
+        else:
+            break
+    return Table(
+        section=section,
+        caption_original=" / ".join(captions),
+        columns_original=column_names(header_rows, width),
+        rows=tuple(tuple(row) for row in grid[start:]),
+    )

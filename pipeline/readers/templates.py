@@ -1,0 +1,208 @@
+"""Which wikitext templates show text, and what text: the allow-list of the wikitext reader.
+
+In: a template's name and its parameters (`Args`). Out: a list of parts, each literal text or a
+`Param` to be rendered in place (so links inside it survive), or None when the template is not
+on the list. The reader drops every template not listed here from the text and counts it in
+`Document.dropped_templates`; infoboxes, {{noteTA}} and {{DISPLAYTITLE}} are read by the reader
+itself into their own fields and are not counted.
+
+Choices (MediaWiki would show more; we keep the words a reader would quote):
+- `{{lang|en|Foo}}` and `{{lang-en|Foo}}` -> "Foo": the "英語：" label of lang-xx is boilerplate.
+- `{{tsl|en|Foreign|中文|顯示}}` -> 3rd param (the Chinese title), else the 2nd.
+- `{{le|中文|English|顯示}}`, `{{link-xx|…}}` -> 3rd param if given, else the 1st; `{{ill|…}}`
+  -> `lt=` if given, else the 1st (the Chinese title in every case).
+- Table-cell status templates (`n/a`, `yes`, `no`, `partial`, …) -> their param, else the text
+  zhwiki shows (N/A, 是, 否, 部分). In a cell they also expand to attributes on the wiki; the
+  table reader keeps a span written before them (see `CELL_TEMPLATES`).
+- `{{flag|China}}`, `{{flagcountry|…}}`, `{{flagu|…}}` -> `name=` else the 1st param (the page
+  shows the country name). `{{flagicon}}`/`{{flagdeco}}` show only an image: dropped, counted.
+- Dates (`start date`, `birth date and age`, …) -> "2002年2月13日"; `convert` -> "10 km"
+  (a range "10–20 km"); `bd` -> "1900年1月1日—2000年1月1日".
+- `ruby…` -> the base text (the annotation is a pronunciation gloss), so '''{{ruby-py|鄞|…}}州区'''
+  still reads 鄞州区.
+- Wrappers (`nowrap`, `center`, `small`, `color`, `font color`, `abbr`, `resize`, …) -> their text;
+  `hlist`/`ubl` -> items joined with " · " as displayed; `{{!}}` -> "|".
+Footnote and citation templates (`efn`, `sfn`, `refn`, `rp`, `cite …`, `citation needed`) and
+maintenance, navbox and reference-list templates are simply not listed: dropped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str  # "1", "2", … for positional parameters, else the name
+
+
+class Args:
+    """A template's parameters: `text(key)` is the cleaned text, `has` says it is non-empty."""
+
+    def __init__(self, positional: int, names: set[str], text: Callable[[str], str]):
+        self.positional = positional  # highest positional index present
+        self.names = names
+        self._text = text
+
+    def text(self, key: str | int) -> str:
+        key = str(key)
+        return self._text(key).strip() if key in self.names else ""
+
+    def has(self, key: str | int) -> bool:
+        return bool(self.text(key))
+
+    def present(self, key: str | int) -> bool:
+        return str(key) in self.names
+
+    def first(self, *keys: str | int) -> Param | None:
+        """The first non-empty of `keys`, else the first present one (rendering an empty
+        parameter still counts the templates dropped inside it)."""
+        for k in keys:
+            if self.has(k):
+                return Param(str(k))
+        for k in keys:
+            if self.present(k):
+                return Param(str(k))
+        return None
+
+
+def normalise_name(raw: str) -> str:
+    """MediaWiki's spelling of a template name: comments and `Template:` removed, `_` = space,
+    whitespace collapsed, first letter upper case; parser functions keep only their name
+    (`{{#if:…}}` -> "#if", `{{DISPLAYTITLE:x}}` -> "DISPLAYTITLE")."""
+    name = " ".join(_COMMENT.sub("", raw).replace("_", " ").split())
+    if ":" in name:
+        head, _, _rest = name.partition(":")
+        if head.lower() in ("template", "模板", "t"):
+            name = _rest.strip()
+        elif head.startswith("#") or head.isupper() or head.lower() in ("subst", "safesubst", "msgnw"):
+            name = head.strip()
+    name = name[:100]
+    return name[:1].upper() + name[1:]
+
+
+def key_of(name: str) -> str:
+    """The lookup key: the normalised name in lower case (the allow-list ignores case)."""
+    return normalise_name(name).lower()
+
+
+def _param(key: str | int) -> Callable[[Args], list]:
+    return lambda a: [Param(str(key))] if a.present(key) else []
+
+
+def _param_or(key: str | int, default: str) -> Callable[[Args], list]:
+    return lambda a: [Param(str(key))] if a.has(key) else [default]
+
+
+def _last_positional(a: Args) -> list:
+    for i in range(a.positional, 0, -1):
+        if a.has(i):
+            return [Param(str(i))]
+    return []
+
+
+def _date(a: Args, offset: int = 0) -> list:
+    y, m, d = (a.text(offset + i) for i in (1, 2, 3))
+    if not y.isdigit():
+        return [" ".join(p for p in (y, m, d) if p)]
+    out = f"{int(y)}年"
+    if m.isdigit():
+        out += f"{int(m)}月"
+        if d.isdigit():
+            out += f"{int(d)}日"
+    return [out]
+
+
+_RANGE = {"to", "-", "–", "and", "or", "~", "x", "by", "+/-", "to(-)"}
+
+
+def _convert(a: Args) -> list:
+    value, second = a.text(1), a.text(2)
+    if second in _RANGE and a.has(3):
+        return [f"{value}–{a.text(3)} {a.text(4)}".strip()]
+    return [f"{value} {second}".strip()]
+
+
+def _bd(a: Args) -> list:
+    born, died = a.text(1) + a.text(2), a.text(3) + a.text(4)
+    return [f"{born}—{died}" if died else born]
+
+
+def _joined(a: Args) -> list:
+    parts: list = []
+    for i in range(1, a.positional + 1):
+        if a.has(i):
+            parts += ([" · "] if parts else []) + [Param(str(i))]
+    return parts
+
+
+def _link_xx(a: Args) -> list:
+    return [a.first(3, 1)] if a.first(3, 1) else []
+
+
+def _ill(a: Args) -> list:
+    return [a.first("lt", 1)] if a.first("lt", 1) else []
+
+
+def _flag(a: Args) -> list:
+    return [a.first("name", 1)] if a.first("name", 1) else []
+
+
+# Status templates of comparison tables: the text zhwiki shows when no parameter is given.
+CELL_TEMPLATES = {
+    "n/a": "N/A", "na": "N/A", "yes": "是", "no": "否", "partial": "部分", "yes2": "",
+    "no2": "", "dunno": "?", "unknown": "未知",
+}
+
+RENDER: dict[str, Callable[[Args], list]] = {
+    **{k: _param_or(1, v) for k, v in CELL_TEMPLATES.items()},
+    "lang": _param(2),
+    "tsl": lambda a: [a.first(3, 2)] if a.first(3, 2) else [],
+    "le": _link_xx,
+    "ill": _ill,
+    "nowrap": _param(1), "nobr": _param(1), "center": _param(1), "small": _param(1),
+    "big": _param(1), "larger": _param(1), "smaller": _param(1), "sup": _param(1),
+    "sub": _param(1), "abbr": _param(1), "resize": _last_positional, "bold": _param(1),
+    "color": _param(2), "colour": _param(2), "font color": _last_positional,
+    "font": lambda a: [a.first("text", 1)] if a.first("text", 1) else [],
+    "flag": _flag, "flagcountry": _flag, "flagu": _flag, "flag country": _flag,
+    "url": lambda a: [a.first(2, 1)] if a.first(2, 1) else [],
+    "start date": _date, "start date and age": _date, "end date": _date,
+    "end date and age": _date, "birth date": _date, "birth date and age": _date,
+    "death date": _date, "death date and age": _date, "release date": _date,
+    "release date and age": _date, "film date": _date, "dts": _date,
+    "convert": _convert, "cvt": _convert,
+    "bd": _bd,
+    "hlist": _joined, "ubl": _joined, "unbulleted list": _joined, "plainlist": _param(1),
+    "flatlist": _param(1),
+    "!": lambda a: ["|"], "=": lambda a: ["="],
+}
+
+# Prefix families: lang-en, link-en, ruby-py, …
+PREFIXES: tuple[tuple[str, Callable[[Args], list]], ...] = (
+    ("lang-", _param(1)),
+    ("link-", _link_xx),
+    ("ruby", _param(1)),
+)
+
+
+def renderer_for(key: str) -> Callable[[Args], list] | None:
+    if key in RENDER:
+        return RENDER[key]
+    for prefix, fn in PREFIXES:
+        if key.startswith(prefix):
+            return fn
+    return None
+
+
+_INFOBOX_NAMES = {"geobox", "taxobox", "automatic taxobox", "speciesbox", "chembox", "drugbox"}
+
+
+def is_infobox(key: str) -> bool:
+    """Infobox-like templates, whose named parameters become InfoboxField rows."""
+    return (key.startswith("infobox") or key.endswith(" infobox") or key in _INFOBOX_NAMES
+            or key.startswith(("信息框", "資訊框")) or key.endswith(("信息框", "資訊框")))

@@ -1,0 +1,261 @@
+"""Wikitext nodes to a flat stream of text pieces and block markers.
+
+In: mwparserfromhell nodes. Out: `Piece`s (text with the links it carries) and markers
+(`ListMark`, `HeadingMark`, `TableMark`, `Break`, `Dropped`) in document order, which
+`wikitext.py` assembles into blocks; `inline()` flattens the same stream into one string for
+cells, infobox values, anchors and headings.
+
+Dropped from the text, and where it is recorded:
+- templates not on the allow-list (`templates.py`): counted in `Renderer.dropped`;
+  infoboxes go to `Renderer.infobox`, {{noteTA}} to `Renderer.noteta`, {{DISPLAYTITLE}} to
+  `Renderer.displaytitle`;
+- `[[Category:…]]` links: `Renderer.categories`;
+- <ref> and <references/> (footnotes), comments, files/images, interlanguage links, magic words
+  (`__TOC__`), `<gallery>`, `<inputbox>`, `<timeline>`, `<score>` and similar non-text tags: not
+  recorded (they carry no article text, or, for refs, only citations).
+`-{…}-` converter markup is plain text to mwparserfromhell and stays in the text.
+Link targets are page titles as `links.title_of` spells them for every reader: `_` as space,
+fragment dropped, first ASCII letter upper case (MediaWiki's canonical title).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import mwparserfromhell
+from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Tag,
+                                    Template, Text, Wikilink)
+
+from ..model import InfoboxField, Link
+from . import templates as T
+from .links import title_of
+
+PIPE = "\ue000"  # stands for "|" inside -{…}- while mwparserfromhell reads the page
+
+FILE_NS = {"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
+           "图片", "圖片"}
+CATEGORY_NS = {"category", "分类", "分類", "类别", "類別"}
+# Tags whose content is not article text.
+SKIP_TAGS = {"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
+             "templatedata", "templatestyles", "graph", "mapframe", "maplink", "categorytree",
+             "indicator", "style", "script", "includeonly", "section", "charinsert", "hiero"}
+RAW_TAGS = {"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source", "pre"}
+LIST_TAGS = {"li", "dt", "dd"}
+_MAGIC = re.compile(r"__[A-Z]{3,}(?:[A-Z_]*[A-Z])?__")
+_INTERLANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+_STRAY = re.compile(r"\{\{+|\}\}+|\[\[+|\]\]+|'{2,}")
+# Tags mwparserfromhell left as text (unclosed, or nested past its depth limit). Only known
+# tag names: "System.Lazy <T>" in a sentence is text.
+_LEFTOVER_TAG = re.compile(
+    r"</?(?:div|span|small|big|center|font|sup|sub|br|p|ref|references|table|tr|td|th|caption|"
+    r"tbody|thead|tfoot|b|i|u|s|strike|del|ins|code|pre|nowiki|gallery|math|poem|blockquote|"
+    r"abbr|cite|q|em|strong|tt|var|kbd|samp|ruby|rb|rt|rp|hr|li|ul|ol|dl|dt|dd|includeonly|"
+    r"noinclude|onlyinclude|syntaxhighlight|source|score|timeline|inputbox|imagemap|"
+    r"templatestyles|section|mark|bdi|wbr)\b[^<>]*>", re.I)
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListMark:
+    char: str  # "*", "#", ";" or ":"
+
+
+@dataclass(frozen=True)
+class HeadingMark:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TableMark:
+    drafts: tuple  # wikitables.TableDraft, outer table first, nested ones after
+
+
+@dataclass(frozen=True)
+class Break:
+    """A horizontal rule: ends the paragraph like a blank line."""
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Something was on this line, so an otherwise empty line does not end a paragraph."""
+
+
+def finish(text: str) -> str:
+    """Last clean-up of any output string: converter pipes restored; magic words and markup
+    that did not parse (unbalanced `{{`, `]]`, `'''`, known tags) removed. (So `f''` in a
+    <math> body loses its primes: a price for never leaking `'''`.)"""
+    text = _LEFTOVER_TAG.sub("", text) if "<" in text else text
+    return _STRAY.sub("", _MAGIC.sub("", text)).replace(PIPE, "|")
+
+
+def link_target(title: str) -> str:
+    """A wikilink target as a page title, spelled as every reader spells it (links.title_of)."""
+    title = " ".join(title.replace(PIPE, "|").split()).lstrip(":").strip()
+    return title_of(title) if not title.startswith("#") else ""
+
+
+@dataclass
+class Renderer:
+    dropped: Counter = field(default_factory=Counter)
+    infobox: list[InfoboxField] = field(default_factory=list)
+    noteta: list[Template] = field(default_factory=list)
+    displaytitle: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    tables: list | None = None  # where nested tables go while rendering a cell
+
+    # -- entry points -------------------------------------------------------------------
+    def stream(self, code, out: list) -> None:
+        for node in code.nodes:
+            self.node(node, out)
+
+    def inline(self, code) -> tuple[str, tuple[Link, ...]]:
+        """One string: list markers vanish, headings and tables inside become their text."""
+        out: list = []
+        self.stream(code, out)
+        return self.flatten(out)
+
+    def flatten(self, out: list) -> tuple[str, tuple[Link, ...]]:
+        texts, links = [], []
+        for item in out:
+            if isinstance(item, Piece):
+                texts.append(item.text)
+                links.extend(item.links)
+            elif isinstance(item, HeadingMark):
+                texts.append("\n" + item.text + "\n")
+            elif isinstance(item, TableMark) and self.tables is not None:
+                self.tables.extend(item.drafts)
+            elif isinstance(item, Break):
+                texts.append("\n")
+        return finish("".join(texts)), tuple(links)
+
+    def text_of(self, code) -> str:
+        return self.inline(code)[0]
+
+    # -- nodes --------------------------------------------------------------------------
+    def node(self, node, out: list) -> None:
+        if isinstance(node, Text):
+            out.append(Piece(node.value))
+        elif isinstance(node, Wikilink):
+            self.wikilink(node, out)
+        elif isinstance(node, Template):
+            self.template(node, out)
+        elif isinstance(node, Tag):
+            self.tag(node, out)
+        elif isinstance(node, ExternalLink):
+            self.external(node, out)
+        elif isinstance(node, HTMLEntity):
+            out.append(Piece(node.normalize()))
+        elif isinstance(node, Heading):
+            out.append(HeadingMark(node.level, self.text_of(node.title).strip()))
+        elif isinstance(node, Argument):
+            if node.default is not None:
+                self.stream(node.default, out)
+            else:
+                out.append(Dropped())
+        elif isinstance(node, Comment):
+            out.append(Dropped())
+        else:  # a node type added by a later mwparserfromhell: keep its text
+            out.append(Piece(str(node)))
+
+    def wikilink(self, node: Wikilink, out: list) -> None:
+        raw = str(node.title).replace(PIPE, "|").strip()
+        colon = raw.startswith(":")
+        prefix, sep, rest = raw.lstrip(":").partition(":")
+        ns = prefix.strip().lower() if sep else ""
+        if ns in FILE_NS and not colon:
+            out.append(Dropped())
+            return
+        if ns in CATEGORY_NS and not colon:
+            self.categories.append(link_target(rest))
+            out.append(Dropped())
+            return
+        if sep and not colon and _INTERLANG.match(prefix.strip()) and ns not in FILE_NS:
+            out.append(Dropped())  # interlanguage link: shown in the sidebar, not the text
+            return
+        anchor = self.text_of(node.text) if node.text is not None else ""
+        if not anchor.strip():
+            anchor = raw.lstrip(":").replace("_", " ")
+        target = link_target(raw)
+        out.append(Piece(anchor, (Link(anchor, target, "internal"),) if target else ()))
+
+    def external(self, node: ExternalLink, out: list) -> None:
+        url = str(node.url).strip()
+        if node.title is not None:
+            text = self.text_of(node.title).strip()
+        else:
+            text = "" if node.brackets else url  # "[url]" shows only a number on the wiki
+        out.append(Piece(text, (Link(text, url, "external"),)))
+
+    def tag(self, node: Tag, out: list) -> None:
+        name = str(node.tag).strip().lower()
+        markup = node.wiki_markup
+        if name in LIST_TAGS and markup:
+            out.append(ListMark(markup))
+        elif name == "table":
+            from .wikitables import drafts_from_tag  # the table reader calls back into us
+            out.append(TableMark(tuple(drafts_from_tag(node, self))))
+        elif name == "hr":
+            out.append(Break())
+        elif name == "br":
+            out.append(Piece(" "))
+        elif name in SKIP_TAGS:
+            out.append(Dropped())
+        elif name in RAW_TAGS:
+            out.append(Piece(str(node.contents) if node.contents is not None else ""))
+        elif node.contents is not None:
+            self.stream(node.contents, out)
+
+    def template(self, node: Template, out: list) -> None:
+        key = T.key_of(str(node.name))
+        if key == "noteta":
+            self.noteta.append(node)
+        elif key == "displaytitle":
+            value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
+            self.displaytitle.append(self.text_of(mwparserfromhell.parse(value)).strip())
+        elif T.is_infobox(key):
+            self.read_infobox(node)
+        else:
+            render = T.renderer_for(key)
+            parts = render(self.args(node)) if render else None
+            if parts is None:
+                self.dropped[T.normalise_name(str(node.name))] += 1
+                out.append(Dropped())
+                return
+            for part in parts:
+                if isinstance(part, T.Param):
+                    self.stream(node.get(part.key).value, out)
+                else:
+                    out.append(Piece(part))
+            return
+        out.append(Dropped())
+
+    def args(self, node: Template) -> T.Args:
+        names = {str(p.name).strip() for p in node.params}
+        positional = max((int(n) for n in names if n.isdigit() and len(n) < 4), default=0)
+        cache: dict[str, str] = {}
+
+        def text(key: str) -> str:
+            if key not in cache:
+                sub = Renderer(tables=[])  # a throwaway: a param read here is rendered again
+                cache[key] = sub.text_of(node.get(key).value)
+            return cache[key]
+
+        return T.Args(positional, names, text)
+
+    def read_infobox(self, node: Template) -> None:
+        template = T.normalise_name(str(node.name))
+        for param in node.params:
+            if not param.showkey:
+                continue  # positional: a Geobox type, not a field
+            key = finish(T._COMMENT.sub("", str(param.name))).strip()
+            value = " ".join(self.text_of(param.value).split())
+            if key and value:
+                self.infobox.append(InfoboxField(template, key, value))
