@@ -9,14 +9,18 @@ Dedup happens later, across documents (dedup.py).
 
 from __future__ import annotations
 
+import re
+
 from .dedup import dedup_key, dedup_text
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
 from .neardup import NearOptions, signature
 from .normalise import script_of
 from .tokens import entity_pattern, keywords, tokenize
+from .values import infer_dtype, parse_date, parse_number
 
 KIND = {"*": "item", "#": "numbered", ";": "term", ":": "definition"}
+_PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 
 def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
@@ -104,20 +108,55 @@ def _links(result: DocResult, doc_id: str, section: str, links) -> None:
 
 def _table(result: DocResult, doc_id: str, index: int, section: str, table: Table) -> None:
     columns = list(table.columns or table.columns_original)
+    dtypes = [infer_dtype([row[c].text_original for row in table.rows]) for c in range(len(columns))]
     result.tables.append({
         "doc_id": doc_id, "table_index": index, "section": section,
         "caption": table.caption, "caption_original": table.caption_original,
         "n_rows": len(table.rows), "n_cols": len(columns), "columns": columns,
-        "columns_original": list(table.columns_original),
+        "columns_original": list(table.columns_original), "column_types": dtypes,
         "wide_csv": f"tables/{doc_id}__{index}.csv",
     })
+    wide = []
     for r, row in enumerate(table.rows):
+        wide_row = []
         for c, cell in enumerate(row):
+            date, number = parse_date(cell.text_original), parse_number(cell.text_original)
             result.table_cells.append({
                 "doc_id": doc_id, "table_index": index, "row": r, "col": c,
                 "column": columns[c] if c < len(columns) else "",
                 "text": cell.text, "text_original": cell.text_original,
                 "links": [x.target for x in cell.links],
+                "date_start": date.start if date else None, "date_end": date.end if date else None,
+                "date_precision": date.precision if date else None,
+                "number": number.value if number else None,
                 "header": cell.header, "from_span": cell.from_span,
             })
-    result.wide_tables.append((index, columns, [[cell.text or "" for cell in row] for row in table.rows]))
+            wide_row.append(_wide_value(dtypes[c], cell.text or "", date, number))
+        wide.append(wide_row)
+    result.wide_tables.append((index, _unique(columns), wide))
+
+
+def _wide_value(dtype: str, text: str, date, number) -> str:
+    """A typed column's value as ISO date (reduced precision, ranges as start/end) or number;
+    a cell that does not parse keeps its text, so nothing is lost."""
+    if dtype == "date" and date is not None:
+        cut = {"day": 10, "month": 7, "year": 4}[date.precision]
+        start = date.start[:cut]
+        end = date.end[:cut] if date.end else ""
+        return start if end == start else f"{start}/{end}"
+    if dtype == "number" and number is not None:
+        if _PLAIN_NUMBER.match(text):
+            return text  # as written: a version column keeps 1.0 and 1.10 apart
+        return f"{number.value:g}" if number.value != int(number.value) else str(int(number.value))
+    return text
+
+
+def _unique(columns: list[str]) -> list[str]:
+    """Column names for the wide CSV: empty ones named by position, repeats numbered (版本, 版本 (2))."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(columns):
+        name = name or f"column {i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out

@@ -1,38 +1,88 @@
-"""Members: a normalised Document in, member rows out.
+"""Members: a normalised Document in, member rows out, wherever the page lists them.
 
-A list is a member list when its section heading or one of its group labels names members
-(成员/成員/会员/會員/成员国/观察员/締約國 …, see MEMBER_WORDS); which names are listed never matters.
-Groups come from definition terms (`; 正式成员国`) or from a bullet that has deeper bullets under
-it; items without a group take the section's name. An item is split into members on 、，,；;
-(and a final 和/及/与 between the last two names). Items that read as prose (a sentence mark
-or longer than MAX_NAME characters per name) are not members; they stay in `paragraphs`.
+Three places a page names members (`found_in` column):
+- `list`: a list under a member-like heading, or whose group labels are member-like
+  (成员/成員/会员/會員/成员国/观察员/締約國 …, MEMBER_WORDS). Groups come from definition terms
+  (`; 正式成员国`) or from a bullet with deeper bullets under it; items without a group take the
+  section's name. Items are split on 、，,；; and a final 和/及/与. Items that read as prose (a
+  sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
+- `table`: a table whose header names members (成员国/會員/member …), or a table under a
+  member-like heading with a name-like column (国家/經濟體/country …). One row per body row; the
+  other columns are kept in `attributes` (JSON), a join-date column becomes `joined` (ISO).
+- `infobox`: an infobox field whose key is member-like (成员/members …), split like list items.
+Which names are listed never matters. `status` is a coarse reading of the group label
+(STATUS_WORDS); `iso3166` comes from countries.iso_code and is null for anything that is not
+unambiguously a country (a person, 东盟六国, 多米尼加 without a deciding link).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
-from .model import Document, ListBlock, ListItem
+from .countries import iso_code
+from .model import Document, ListBlock, ListItem, Table
+from .values import parse_date
 
 MEMBER_WORDS = re.compile(
     r"成员|成員|会员|會員|加盟国|加盟國|缔约|締約|观察员|觀察員|候选|候選|"
     r"参与国|參與國|伙伴|夥伴|member|observer|partner",
     re.I,
 )
+NAME_HEADER = re.compile(r"国家|國家|经济体|經濟體|地区|地區|名称|名稱|country|state|name", re.I)
+JOINED_HEADER = re.compile(r"加入|入会|入會|成为|成為|日期|时间|時間|年份|joined|admission|date", re.I)
+# First match wins, so "前成员" is former and "候选成员" candidate before the plain "成员".
+STATUS_WORDS = (
+    ("former", re.compile(r"前|原|退出|已退|former|withdrawn|suspended|暂停|暫停", re.I)),
+    ("candidate", re.compile(r"候选|候選|申请|申請|准成员|准会员|candidate|applicant|accession", re.I)),
+    ("observer", re.compile(r"观察|觀察|observer", re.I)),
+    ("partner", re.compile(r"伙伴|夥伴|对话|對話|联系|聯繫|partner|dialogue|associate", re.I)),
+    ("member", re.compile(r"成员|成員|会员|會員|创始|創始|缔约|締約|加盟|member|founding", re.I)),
+)
 _SPLIT = re.compile(r"\s*[、，,；;]\s*")
-_LAST_AND = re.compile(r"^(.{1,30}?)(?:和|及|与|與|以及)(.{1,30})$")
+_LAST_AND = re.compile(r"^(.{1,30}?)(?:以及|和|及|与|與)(.{1,30})$")
 _SENTENCE = re.compile(r"[。！？!?]")
 MAX_NAME = 30
 
 
+def status_of(label: str) -> str:
+    for status, rx in STATUS_WORDS:
+        if rx.search(label or ""):
+            return status
+    return "other"
+
+
 def split_names(text: str) -> list[str]:
     names = [n.strip(" ：:。") for n in _SPLIT.split(text) if n.strip(" ：:。")]
-    if names and len(names) > 1:
+    if len(names) > 1:
         m = _LAST_AND.match(names[-1])
         if m:
             names[-1:] = [m.group(1), m.group(2)]
     return names
+
+
+class _Rows:
+    """Collects rows for one document, numbering positions per group."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.rows: list[dict] = []
+        self.positions: dict[str, int] = {}
+
+    def add(self, source: str, section: str, group: str, group_original: str, member: str,
+            member_original: str, link_target: str | None = None, joined: str | None = None,
+            attributes: dict | None = None) -> None:
+        self.positions[group] = self.positions.get(group, 0) + 1
+        self.rows.append({
+            "doc_id": self.doc.doc_id, "organization": self.doc.title, "found_in": source,
+            "section": section, "group": group, "group_original": group_original,
+            "status": status_of(group_original), "position": self.positions[group],
+            "member": member, "member_original": member_original, "link_target": link_target,
+            "iso3166": iso_code(member, link_target),
+            "joined": joined,
+            "attributes": json.dumps(attributes, ensure_ascii=False) if attributes else None,
+        })
 
 
 def _is_member_list(block: ListBlock) -> bool:
@@ -50,39 +100,81 @@ def _labels(items: tuple[ListItem, ...]) -> list[bool]:
     return out
 
 
-def member_rows(doc: Document, section_text: Callable[[str], str]) -> list[dict]:
-    """Rows of members.parquet; `section_text` maps a heading to the target variant."""
-    rows: list[dict] = []
-    for block in doc.blocks:
-        if not isinstance(block, ListBlock) or not _is_member_list(block):
+def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> None:
+    fallback = block.section[-1] if block.section else ""
+    section = " > ".join(map(heading, block.section))
+    group = group_original = None
+    for item, is_label in zip(block.items, _labels(block.items)):
+        if is_label:
+            group, group_original = item.text, item.text_original
             continue
-        fallback = block.section[-1] if block.section else ""
-        group = group_original = None
-        positions: dict[str, int] = {}
-        for item, is_label in zip(block.items, _labels(block.items)):
-            if is_label:
-                group, group_original = item.text, item.text_original
-                continue
-            if _SENTENCE.search(item.text_original):
-                continue
-            names = split_names(item.text or "")
-            originals = split_names(item.text_original)
-            if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
-                continue
-            label = group if group is not None else section_text(fallback)
-            label_original = group_original if group_original is not None else fallback
-            targets = {link.anchor_original: link.target for link in item.links}
-            for name, original in zip(names, originals):
-                positions[label] = positions.get(label, 0) + 1
-                rows.append({
-                    "doc_id": doc.doc_id,
-                    "organization": doc.title,
-                    "section": " > ".join(map(section_text, block.section)),
-                    "group": label,
-                    "group_original": label_original,
-                    "position": positions[label],
-                    "member": name,
-                    "member_original": original,
-                    "link_target": targets.get(original),
-                })
-    return rows
+        if _SENTENCE.search(item.text_original):
+            continue
+        names, originals = split_names(item.text or ""), split_names(item.text_original)
+        if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
+            continue
+        targets = {link.anchor_original: link.target for link in item.links}
+        for name, original in zip(names, originals):
+            rows.add("list", section,
+                     group if group is not None else heading(fallback),
+                     group_original if group_original is not None else fallback,
+                     name, original, targets.get(original))
+
+
+def _member_column(table: Table) -> int | None:
+    headers = table.columns_original
+    for i, h in enumerate(headers):
+        if MEMBER_WORDS.search(h):
+            return i
+    if any(MEMBER_WORDS.search(s) for s in table.section):
+        for i, h in enumerate(headers):
+            if NAME_HEADER.search(h):
+                return i
+    return None
+
+
+def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> None:
+    col = _member_column(table)
+    if col is None:
+        return
+    columns = table.columns or table.columns_original
+    joined_col = next((i for i, h in enumerate(table.columns_original)
+                       if i != col and JOINED_HEADER.search(h)), None)
+    label_original = table.section[-1] if table.section else table.columns_original[col]
+    label = heading(label_original) if table.section else columns[col]
+    section = " > ".join(map(heading, table.section))
+    for row in table.rows:
+        cell = row[col]
+        if not cell.text_original or _SENTENCE.search(cell.text_original):
+            continue
+        joined = None
+        if joined_col is not None:
+            value = parse_date(row[joined_col].text_original)
+            joined = value.start if value else None
+        attributes = {columns[i] or f"column {i}": c.text for i, c in enumerate(row) if i != col}
+        target = cell.links[0].target if cell.links else None
+        rows.add("table", section, label, label_original, cell.text or "", cell.text_original,
+                 target, joined, attributes)
+
+
+def _from_infobox(rows: _Rows, doc: Document) -> None:
+    for field in doc.infobox:
+        if not MEMBER_WORDS.search(field.key) or _SENTENCE.search(field.value_original):
+            continue
+        names, originals = split_names(field.value or ""), split_names(field.value_original)
+        if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
+            continue
+        for name, original in zip(names, originals):
+            rows.add("infobox", "", field.key, field.key, name, original)
+
+
+def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:
+    """Rows of members.parquet; `heading` maps a heading as parsed to the target variant."""
+    rows = _Rows(doc)
+    for block in doc.blocks:
+        if isinstance(block, ListBlock) and _is_member_list(block):
+            _from_list(rows, block, heading)
+        elif isinstance(block, Table):
+            _from_table(rows, block, heading)
+    _from_infobox(rows, doc)
+    return rows.rows

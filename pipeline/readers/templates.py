@@ -14,8 +14,10 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
 - Table-cell status templates (`n/a`, `yes`, `no`, `partial`, …) -> their param, else the text
   zhwiki shows (N/A, 是, 否, 部分). In a cell they also expand to attributes on the wiki; the
   table reader keeps a span written before them (see `CELL_TEMPLATES`).
-- `{{flag|China}}`, `{{flagcountry|…}}`, `{{flagu|…}}` -> `name=` else the 1st param (the page
-  shows the country name). `{{flagicon}}`/`{{flagdeco}}` show only an image: dropped, counted.
+- `{{flag|China}}`, `{{flagcountry|…}}`, `{{flagu|…}}` -> `name=` if given, else the country's
+  CLDR Chinese name (中国) when the 1st param is an English name or code, else the 1st param.
+  Country-data templates named by IOC-style code (`{{CHI}}`, `{{PRC}}`, `{{HKG-CHN}}`) -> the
+  CLDR Chinese name (智利). `{{flagicon}}`/`{{flagdeco}}` show only an image: dropped, counted.
 - Dates (`start date`, `birth date and age`, …) -> "2002年2月13日"; `convert` -> "10 km"
   (a range "10–20 km"); `bd` -> "1900年1月1日—2000年1月1日".
 - `ruby…` -> the base text (the annotation is a pronunciation gloss), so '''{{ruby-py|鄞|…}}州区'''
@@ -31,6 +33,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from .. import countries
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 
@@ -149,7 +153,29 @@ def _ill(a: Args) -> list:
 
 
 def _flag(a: Args) -> list:
-    return [a.first("name", 1)] if a.first("name", 1) else []
+    """`{{flag|Russia}}` shows the country's name: in Chinese, from CLDR, when the parameter is an
+    English name or a code we know; `name=` (the page's own wording) or the raw value otherwise."""
+    p = a.first("name", 1)
+    if p is None:
+        return []
+    if p.key == "1":
+        iso = countries.english_to_iso(a.text(1)) or countries.ioc_to_iso(a.text(1))
+        if iso:
+            return [countries.zh_name(iso)]
+    return [p]
+
+
+_COUNTRY_DATA = re.compile(r"^[A-Z]{3}(?:-[A-Z]{3})?$")
+
+
+def country_template(raw_name: str) -> Callable[[Args], list] | None:
+    """zhwiki's country-data templates named by IOC-style code ({{CHI}}, {{PRC}}, {{HKG-CHN}})
+    show a flag and the country's name: rendered as the CLDR Chinese name."""
+    name = normalise_name(raw_name)
+    if not _COUNTRY_DATA.match(name):
+        return None
+    iso = countries.ioc_to_iso(name)
+    return (lambda a: [countries.zh_name(iso)]) if iso else None
 
 
 # Status templates of comparison tables: the text zhwiki shows when no parameter is given.

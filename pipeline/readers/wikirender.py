@@ -223,7 +223,7 @@ class Renderer:
         elif T.is_infobox(key):
             self.read_infobox(node)
         else:
-            render = T.renderer_for(key)
+            render = T.renderer_for(key) or T.country_template(str(node.name))
             parts = render(self.args(node)) if render else None
             if parts is None:
                 self.dropped[T.normalise_name(str(node.name))] += 1
