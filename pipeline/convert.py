@@ -24,7 +24,7 @@ from .model import ConversionRule
 # MediaWiki's own zh-tw/zh-hk variants do (软件 -> 軟體), not just character mapping.
 OPENCC_CONFIG = {
     "zh-hans": "t2s.json",
-    "zh-cn": "t2s.json",
+    "zh-cn": "tw2sp.json",  # mainland vocabulary too (軟體 -> 软件), as MediaWiki's zh-cn does
     "zh-hant": "s2t.json",
     "zh-tw": "s2twp.json",
     "zh-hk": "s2hk.json",

@@ -1,0 +1,85 @@
+"""Member lists from definition lists, nested bullets, tables and infoboxes; status and ISO codes."""
+
+from __future__ import annotations
+
+from pipeline.extract import extract
+from pipeline.members import split_names, status_of
+from pipeline.model import RawPage
+from pipeline.normalise import normalise_document
+from pipeline.parse import parse
+
+
+def _members(text: str, fmt: str = "wikitext", variant: str = "zh-hans"):
+    doc = normalise_document(parse(RawPage("t.wiki", "t", fmt, text)), variant)
+    return extract(doc).members
+
+
+def test_definition_list_terms_are_groups():
+    rows = _members("'''某联盟'''是一个组织。\n== 成员 ==\n; 正式成员\n* [[智利]]\n* 秘鲁\n; 观察员国\n: 日本、[[韩国]]和土耳其\n")
+    got = [(r["group"], r["status"], r["member"], r["iso3166"], r["link_target"]) for r in rows]
+    assert got == [
+        ("正式成员", "member", "智利", "CL", "智利"),
+        ("正式成员", "member", "秘鲁", "PE", None),
+        ("观察员国", "observer", "日本", "JP", None),
+        ("观察员国", "observer", "韩国", "KR", "韩国"),
+        ("观察员国", "observer", "土耳其", "TR", None),
+    ]
+    assert rows[0]["organization"] == "某联盟" and rows[0]["found_in"] == "list"
+
+
+def test_nested_bullets_give_groups_and_traditional_names_fold():
+    rows = _members("== 會員 ==\n* 創始會員\n** 澳洲\n** 紐西蘭\n* 前會員\n** 東盟六國\n")
+    got = [(r["group"], r["group_original"], r["status"], r["member"], r["member_original"], r["iso3166"])
+           for r in rows]
+    assert got == [
+        ("创始会员", "創始會員", "member", "澳洲", "澳洲", "AU"),
+        ("创始会员", "創始會員", "member", "纽西兰", "紐西蘭", "NZ"),  # zh-hans folds script, not vocabulary
+        ("前会员", "前會員", "former", "东盟六国", "東盟六國", None),
+    ]
+
+
+def test_prose_under_member_heading_is_not_a_member():
+    rows = _members("== 成员 ==\n* 成员国以其国名字母顺序出任轮值主席国，任期一年。\n* 智利\n")
+    assert [r["member"] for r in rows] == ["智利"]
+
+
+def test_lists_elsewhere_are_not_members():
+    assert _members("== 参见 ==\n* [[南方共同市场]]\n* 智利\n") == []
+
+
+def test_ambiguous_country_needs_its_link():
+    rows = _members("== 成员 ==\n* 多米尼加\n* [[多米尼加共和国|多米尼加]]\n")
+    assert [(r["member"], r["iso3166"]) for r in rows] == [("多米尼加", None), ("多米尼加", "DO")]
+
+
+def test_member_table_keeps_other_columns_and_join_date():
+    text = ("== 成員 ==\n{| class=wikitable\n! 國家 !! 加入時間 !! 備註\n|-\n| {{CHI}} || 2012年6月 || 創始\n"
+            "|-\n| [[祕魯]] || 2012年6月6日 || \n|}\n")
+    rows = _members(text)
+    assert [(r["member"], r["iso3166"], r["joined"], r["found_in"]) for r in rows] == [
+        ("智利", "CL", "2012-06-01", "table"), ("秘鲁", "PE", "2012-06-06", "table")]
+    assert rows[0]["attributes"] == '{"加入时间": "2012年6月", "备注": "创始"}'
+
+
+def test_tables_without_member_header_or_heading_are_not_members():
+    text = "== 峰會 ==\n{| class=wikitable\n! 屆 !! 國家\n|-\n| 1 || 智利\n|}\n"
+    assert _members(text) == []
+
+
+def test_infobox_membership_field():
+    rows = _members("{{Infobox organization\n| name = 某组织\n| members = 智利、秘鲁\n}}\n某组织是一个组织。\n")
+    assert [(r["group"], r["member"], r["iso3166"], r["found_in"]) for r in rows] == [
+        ("members", "智利", "CL", "infobox"), ("members", "秘鲁", "PE", "infobox")]
+
+
+def test_markdown_seed_style_definition_bullets():
+    md = "## 成员\n\n  - 正式成员国\n    智利、哥伦比亚\n  - 候选成员国\n    哥斯达黎加\n"
+    rows = _members(md, "markdown")
+    assert [(r["group"], r["member"], r["status"]) for r in rows] == [
+        ("正式成员国", "智利", "member"), ("正式成员国", "哥伦比亚", "member"), ("候选成员国", "哥斯达黎加", "candidate")]
+
+
+def test_split_and_status_helpers():
+    assert split_names("澳大利亚、新西兰，加拿大及乌拉圭") == ["澳大利亚", "新西兰", "加拿大", "乌拉圭"]
+    assert [status_of(x) for x in ("正式成员国", "候选成员国", "观察员国", "对话伙伴", "前成员", "主唱")] == [
+        "member", "candidate", "observer", "partner", "former", "other"]
