@@ -18,6 +18,7 @@ Memory: per long paragraph, its signature (128 × 4 bytes) plus the LSH band key
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -41,12 +42,19 @@ class NearOptions:
     lsh_weights: tuple[float, float] = (0.1, 0.9)
 
 
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int, seed: int):
+    """Drawn once: building them is most of what a fresh MinHash costs."""
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+
+
 def signature(text: str, opts: NearOptions) -> bytes | None:
     """The MinHash of `text`'s character n-grams as uint32 bytes, or None if too short."""
     if not opts.enabled or len(text) < opts.min_chars:
         return None
     grams = {text[i:i + opts.ngram].encode("utf-8") for i in range(len(text) - opts.ngram + 1)}
-    m = MinHash(num_perm=opts.num_perm, seed=opts.seed, scheme=SCHEME)
+    m = MinHash(num_perm=opts.num_perm, seed=opts.seed, scheme=SCHEME,
+                permutations=_permutations(opts.num_perm, opts.seed))
     m.update_batch(sorted(grams))
     return m.hashvalues.astype(np.uint32).tobytes()  # affine32 values are 32-bit
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from .convert import Markup, converter, strip_markup, to_original, to_variant
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
@@ -31,27 +32,34 @@ def is_han(ch: str) -> bool:
     return bool(_HAN.match(ch))
 
 
-def _changed(text: str, config: str) -> list[bool]:
-    """Per character: does OpenCC's `config` change it? (Conversions keep the length, except for
-    rare phrases; the comparison is then approximate past that point.)"""
-    return [a != b for a, b in zip(text, converter(config).convert(text))]
+@lru_cache(maxsize=None)
+def _char_class(ch: str) -> int:
+    """1: a Traditional form (t2s changes it); 2: Simplified only (s2t changes it, and OpenCC
+    does not know it as a Taiwan or Hong Kong form, like 台 or 着); 0: both or neither."""
+    if converter("t2s.json").convert(ch) != ch:
+        return 1
+    if converter("s2t.json").convert(ch) != ch and converter("tw2t.json").convert(ch) == ch \
+            and converter("hk2t.json").convert(ch) == ch:
+        return 2
+    return 0
 
 
 def script_of(text: str) -> str:
-    """hans / hant / mixed / none, by which characters OpenCC would change.
+    """hans / hant / mixed / none, by which characters OpenCC would change (one character at a
+    time, cached: a text's script is a property of its characters, not of its phrases).
 
-    A character t2s changes is Traditional. One s2t changes is Simplified, unless OpenCC also
-    knows it as a Taiwan or Hong Kong form (台, 着 …: tw2t/hk2t change it), which Traditional
-    text uses too. `mixed` needs both kinds, the rarer at least a tenth of the commoner, so one
-    one-to-many character (里, 于, 干) in a long Traditional text does not make it mixed.
+    `mixed` needs both kinds, the rarer at least a tenth of the commoner, so one one-to-many
+    character (里, 于, 干) in a long Traditional text does not make it mixed.
     Han text with neither kind (中文) is valid Simplified and counts as `hans`.
     """
-    han = "".join(_HAN.findall(text))
+    counts = [0, 0, 0]
+    han = False
+    for ch in _HAN.findall(text):
+        han = True
+        counts[_char_class(ch)] += 1
     if not han:
         return "none"
-    trad = sum(_changed(han, "t2s.json"))
-    regional = [a or b for a, b in zip(_changed(han, "tw2t.json"), _changed(han, "hk2t.json"))]
-    simp = sum(s and not r for s, r in zip(_changed(han, "s2t.json"), regional))
+    trad, simp = counts[1], counts[2]
     if trad and simp and min(trad, simp) * 10 >= max(trad, simp):
         return "mixed"
     return "hant" if trad > simp else "hans"
