@@ -46,8 +46,8 @@ test: $(STAMP) ## Set up, then run the test suite
 golden: $(STAMP) ## Regenerate tests/golden/ on purpose; read `git diff tests/golden` before committing
 	$(PY) -m tests.regenerate
 
-bench: $(STAMP) ## Benchmark speed and memory on a generated dump (BENCH_MB=20 by default)
-	$(PY) -m pipeline.bench --mb $${BENCH_MB:-20} --out $(OUT)/bench
+bench: $(STAMP) ## Benchmark speed and memory vs peers (BENCH_MB=20, BENCH_REPEATS=3); writes BENCHMARKS.md
+	$(PY) -m pipeline.bench --mb $${BENCH_MB:-20} --repeats $${BENCH_REPEATS:-3} --out $(OUT)/bench
 
 clean: ## Remove outputs and the cache
 	rm -rf $(OUT)/*.parquet $(OUT)/*.json $(OUT)/csv $(OUT)/tables $(OUT)/bench $(CACHE)

@@ -60,13 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(variant=args.variant, namespaces=namespaces, page_timeout=args.page_timeout, near=near)
     paths = args.raw or [Path("raw")]
     try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(f"pipeline: cannot write output {args.out}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    try:
         summary = run(paths, args.out, options, quiet=args.quiet,
                       cache_dir=None if args.no_cache else args.cache, jobs=max(1, args.jobs))
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
-    except PermissionError as e:
-        print(f"pipeline: cannot write output: {e}", file=sys.stderr)
+    except OSError as e:
+        print(f"pipeline: cannot write output {args.out}: {e.strerror or e}", file=sys.stderr)
         return 2
     if not args.quiet:
         print("\n".join(["", f"pipeline: wrote {args.out}/"] + ["  " + x for x in summary.lines()]),

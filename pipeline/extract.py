@@ -29,7 +29,7 @@ def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
     def section(path: tuple[str, ...], original: bool = False) -> str:
         return " > ".join(headings.get(h, (h, h))[0 if original else 1] for h in path)
 
-    result = DocResult(doc_id=doc.doc_id, document={})
+    result = DocResult(doc_id=doc.doc_id, document={}, problems=list(doc.problems))
     table_index = 0
     for block in doc.blocks:
         if isinstance(block, Paragraph):

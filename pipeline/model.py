@@ -146,6 +146,7 @@ class Document:
     content_sha256: str = ""
     title: str | None = None
     script: str | None = None
+    problems: tuple[Problem, ...] = ()  # kept the page, but something is worth a row in errors
     # set by normalise: (heading as parsed, author's branch, target variant), for section columns
     headings: tuple[tuple[str, str, str], ...] = ()
 

@@ -126,6 +126,15 @@ def _work(options: Options, todo: _Todo):
     return todo, process_page(todo.page, options)
 
 
+def _input_entry(f) -> dict:
+    """An input's identity for the manifest; a file gone since it was read (recorded in errors
+    by the reader) gets nulls rather than failing the whole run at its end."""
+    try:
+        return {"source": f.source, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size}
+    except OSError:
+        return {"source": f.source, "sha256": None, "bytes": None}
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -178,6 +187,8 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
                 progress.page()
                 result, templates = item
                 dropped.update(dict(templates))
+                for p in result.problems:  # the page was read, with something worth knowing
+                    _problem(p)
                 yield result
 
     def _problem(p: Problem) -> None:
@@ -230,8 +241,7 @@ def _manifest(files, skipped, options: Options, counts, dropped: Counter, skippe
         "options": {"variant": options.variant, "namespaces": sorted(options.namespaces),
                     "page_timeout": options.page_timeout, "jobs": jobs, "near": asdict(options.near)},
         "documents": asdict(cache),
-        "inputs": [{"source": f.source, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size}
-                   for f in files],
+        "inputs": [_input_entry(f) for f in files],
         "skipped_files": skipped,
         "skipped_namespaces": dict(sorted(skipped_ns.items())),
         "rows": counts,

@@ -6,7 +6,9 @@ In: the real pages in `../shared/corpus/wikitext/` and the 300 generated article
 - `dump-<mb>mb.xml.bz2`: a MediaWiki export (schema 0.11, `<dbname>zhwiki</dbname>`) whose ns 0
   pages hold at least that much wikitext, plus redirects (about one per eight articles) and a
   few category pages (ns 14);
-- `dump-<mb>mb-update.xml.bz2`: the "next month" dump: 5% of the articles changed (new revision
+- `update/dump-<mb>mb.xml.bz2`: the "next month" dump, under the same file name (as a user who
+  replaces `zhwiki-latest-pages-articles.xml.bz2` has it; the pipeline's cache key includes the
+  file name): 5% of the articles changed (new revision
   id and timestamp), 1% removed, 1% added at the end with new ids; all other pages identical;
 - `dump-<mb>mb.json`: what was generated (pages, bytes, seed, a digest of generator + material),
   so a later call reuses the files instead of regenerating them.
@@ -264,7 +266,8 @@ def generate(out: Path, mb: float, seed: int = SEED, material: Material | None =
     log(f"bench: generating {name}.xml.bz2 ({mb:g} MB of wikitext) and its update …")
     pages = Pages(material, seed)
     target = int(mb * 1_000_000)
-    base_tmp, upd_tmp = out / f".{name}.xml.bz2.tmp", out / f".{name}-update.xml.bz2.tmp"
+    (out / "update").mkdir(exist_ok=True)
+    base_tmp, upd_tmp = out / f".{name}.xml.bz2.tmp", out / "update" / f".{name}.xml.bz2.tmp"
     stats = {k: {"articles": 0, "redirects": 0, "other_ns": 0, "wikitext_bytes": 0, "article_bytes": 0}
              for k in ("dump", "update")}
     stats["update"].update(changed=0, removed=0, added=0)
@@ -335,13 +338,13 @@ def generate(out: Path, mb: float, seed: int = SEED, material: Material | None =
         for f in (base_f, upd_f):
             f.write(b"</mediawiki>\n")
     base_tmp.replace(out / f"{name}.xml.bz2")
-    upd_tmp.replace(out / f"{name}-update.xml.bz2")
+    upd_tmp.replace(out / "update" / f"{name}.xml.bz2")
     meta = {"mb": mb, "seed": seed, "digest": material.digest,
             "material": {"articles": len(material.articles), "sentences": len(material.sentences),
                          "clauses": len(material.clauses)},
             "dump": {"file": f"{name}.xml.bz2", **stats["dump"],
                      "compressed_bytes": (out / f"{name}.xml.bz2").stat().st_size},
-            "update": {"file": f"{name}-update.xml.bz2", **stats["update"],
-                       "compressed_bytes": (out / f"{name}-update.xml.bz2").stat().st_size}}
+            "update": {"file": f"update/{name}.xml.bz2", **stats["update"],
+                       "compressed_bytes": (out / "update" / f"{name}.xml.bz2").stat().st_size}}
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return meta

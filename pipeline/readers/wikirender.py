@@ -45,6 +45,8 @@ RAW_TAGS = {"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source",
 LIST_TAGS = {"li", "dt", "dd"}
 _MAGIC = re.compile(r"__[A-Z]{3,}(?:[A-Z_]*[A-Z])?__")
 _INTERLANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+# `&#xD800;` names a UTF-16 surrogate, which no UTF-8 output can hold; HTML shows U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _STRAY = re.compile(r"\{\{+|\}\}+|\[\[+|\]\]+|'{2,}")
 # Tags mwparserfromhell left as text (unclosed, or nested past its depth limit). Only known
 # tag names: "System.Lazy <T>" in a sentence is text.
@@ -152,7 +154,7 @@ class Renderer:
         elif isinstance(node, ExternalLink):
             self.external(node, out)
         elif isinstance(node, HTMLEntity):
-            out.append(Piece(node.normalize()))
+            out.append(Piece(_SURROGATE.sub("\ufffd", node.normalize())))
         elif isinstance(node, Heading):
             out.append(HeadingMark(node.level, self.text_of(node.title).strip()))
         elif isinstance(node, Argument):

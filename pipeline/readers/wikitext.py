@@ -12,14 +12,14 @@ Dropped, and where it is recorded: templates off the allow-list (templates.py) -
 `dropped_templates`; infobox templates -> `infobox`; categories -> `categories`; refs,
 comments, files, magic words and non-text tags are dropped unrecorded (see wikirender.py).
 If mwparserfromhell's tree is too deep for Python's recursion limit the page falls back to a
-crude markup strip (paragraphs only), and the fallback is logged; any other exception is a bug
+crude markup strip (paragraphs only), recorded as a `too-deep-fallback` row in errors (the page
+is kept); any other exception is a bug
 and propagates to the caller, which records it as a parse error.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass, field
 
@@ -28,12 +28,11 @@ from mwparserfromhell.nodes import Heading, Tag, Text, Wikilink
 
 from ..convert import Markup, parse_markup, rules_from_markup, split_markup
 from ..grid import build_table
-from ..model import (ConversionRule, Document, Link, ListBlock, ListItem, Paragraph, RawPage,
+from ..model import (ConversionRule, Document, Link, ListBlock, ListItem, Paragraph, Problem, RawPage,
                      Section)
 from .wikirender import (PIPE, Break, Dropped, HeadingMark, ListMark, Piece, Renderer,
                          TableMark, finish)
 
-log = logging.getLogger(__name__)
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 
@@ -57,6 +56,18 @@ def protect_converter_pipes(text: str) -> str:
 
 
 MAX_SPAN = 4000
+_TABLE_LINE = re.compile(r"^[ \t]*:*[ \t]*(\{\||\|\})", re.M)
+
+
+def close_tables(text: str) -> str:
+    """`{|` tables left open at the end of the page are closed there, as MediaWiki does;
+    mwparserfromhell would otherwise read an unclosed table as text and its markup would leak."""
+    if "{|" not in text:
+        return text
+    depth = 0
+    for m in _TABLE_LINE.finditer(_COMMENT.sub("", text)):
+        depth = depth + 1 if m.group(1) == "{|" else max(0, depth - 1)
+    return text + "\n|}" * depth if depth else text
 
 
 def _span_end(text: str, start: int) -> int:
@@ -263,8 +274,9 @@ def _crude(text: str) -> list[Paragraph]:
 def parse_wikitext(page: RawPage) -> Document:
     text = page.text
     renderer = Renderer()
+    problems: list[Problem] = []
     try:
-        code = mwparserfromhell.parse(protect_converter_pipes(text))
+        code = mwparserfromhell.parse(close_tables(protect_converter_pipes(text)))
         stream: list = []
         renderer.stream(code, stream)
         assembler = _Assembler()
@@ -272,7 +284,9 @@ def parse_wikitext(page: RawPage) -> Document:
         blocks = assembler.blocks
         bold = _bold_lead(code)
     except RecursionError:
-        log.warning("%s: markup nested too deeply; fell back to a crude strip", page.source)
+        problems.append(Problem(page.source, page.doc_id, "parse", "too-deep-fallback",
+                                f"{page.source}: {page.title or page.doc_id}: markup nested too deeply "
+                                "to parse; kept as text with the markup crudely stripped"))
         renderer, blocks, bold = Renderer(), _crude(text), ""
     uncommented = _COMMENT.sub("", text)
     note_rules, title_rules = _noteta(renderer.noteta)
@@ -295,4 +309,5 @@ def parse_wikitext(page: RawPage) -> Document:
         dropped_templates=tuple(sorted(renderer.dropped.items())),
         meta=page.meta,
         content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        problems=tuple(problems),
     )

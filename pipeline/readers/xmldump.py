@@ -153,13 +153,13 @@ class _Scan:
             if _local(child.tag) == "namespaces":
                 for ns in child:
                     key = ns.get("key")
-                    if key is not None and key.lstrip("-").isdigit() and ns.text:
+                    if key is not None and key.lstrip("-").isdecimal() and ns.text:
                         self.ns_names[ns.text.strip()] = int(key)
 
     def _page(self, page: ET.Element) -> Iterator[DumpRecord]:
         title = _child_text(page, "title")
         id_text = _child_text(page, "id")
-        page_id = int(id_text) if id_text and id_text.strip().isdigit() else None
+        page_id = int(id_text) if id_text and id_text.strip().isdecimal() else None
         doc_id = f"{self.wiki}/{page_id}" if page_id is not None else None
         self.pages_done += 1
         self.last_done = f"last complete page {title!r} (id {id_text})"
@@ -212,7 +212,7 @@ class _Scan:
         meta = PageMeta(
             wiki=self.wiki,
             page_id=page_id,
-            revision_id=int(rev_text) if rev_text and rev_text.strip().isdigit() else None,
+            revision_id=int(rev_text) if rev_text and rev_text.strip().isdecimal() else None,
             timestamp=_child_text(rev, "timestamp") if rev is not None else None,
             namespace=namespace,
         )
@@ -223,7 +223,7 @@ class _Scan:
         doc_id = None
         if self.page is not None:  # the page being read when the dump broke is lost
             id_text = _child_text(self.page, "id")
-            if id_text and id_text.strip().isdigit():
+            if id_text and id_text.strip().isdecimal():
                 doc_id = f"{self.wiki}/{int(id_text)}"
         return Problem(
             self.source, doc_id, "read", kind,

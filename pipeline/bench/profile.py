@@ -1,0 +1,107 @@
+"""Where the CPU goes: a dump in, each stage's share of one cold `--jobs 1` run out (JSON).
+
+`python -m pipeline.bench.profile DUMP OUT_JSON` runs `pipeline.run.run` in this process
+(no cache, one job) under a small sampling profiler: a thread looks at the main thread's stack
+every few milliseconds. A sample is charged to the innermost frame that belongs to one of our
+modules (library code such as jieba, OpenCC or mwparserfromhell counts for the stage of ours
+that called it), and that module's stage (STAGES). Sampling rather than cProfile because
+cProfile's per-call cost inflates call-heavy code (parsers, tokenizers) and skews the shares.
+Also out: the top functions of ours (time in them and in the libraries they call directly,
+and cumulative time with everything below them) and the top innermost functions overall.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+INTERVAL = 0.002  # seconds between samples; the GIL hands over at most every 5 ms anyway
+STAGES = {  # module (under pipeline.) -> stage
+    "read": "read/xml", "readers.xmldump": "read/xml",
+    "parse": "parse", "readers.wikitext": "parse", "readers.wikirender": "parse",
+    "readers.wikitables": "parse", "readers.templates": "parse", "readers.links": "parse",
+    "readers.htmltable": "parse", "readers.markdown": "parse", "readers.plaintext": "parse",
+    "normalise": "normalise/convert", "convert": "normalise/convert",
+    "extract": "extract", "members": "extract", "grid": "extract", "values": "extract",
+    "countries": "extract",
+    "tokens": "tokens",
+    "neardup": "neardup/dedup", "dedup": "neardup/dedup",
+    "write": "write", "schemas": "write",
+    "cache": "cache",
+}
+
+
+def _module(filename: str, root: str) -> str | None:
+    if not filename.startswith(root) or filename.startswith(root + "bench/"):
+        return None
+    return filename[len(root):].removesuffix(".py").replace("/", ".")
+
+
+def profile(dump: Path) -> dict:
+    import pipeline
+    from pipeline.run import Options, run
+
+    root = str(Path(pipeline.__file__).parent) + "/"
+    main_id = threading.get_ident()
+    stages, inner, cumulative, leaf = Counter(), Counter(), Counter(), Counter()
+    samples = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(INTERVAL):
+            frame = sys._current_frames().get(main_id)
+            if frame is None:
+                continue
+            samples[0] += 1
+            code = frame.f_code
+            leaf[f"{code.co_filename.rpartition('site-packages/')[2]}:{code.co_name}"] += 1
+            ours, seen = None, set()
+            while frame is not None:
+                module = _module(frame.f_code.co_filename, root)
+                if module is not None:
+                    key = f"{module}.{frame.f_code.co_name}:{frame.f_code.co_firstlineno}"
+                    if ours is None:
+                        ours = (module, key)
+                    if key not in seen:
+                        seen.add(key)
+                        cumulative[key] += 1
+                frame = frame.f_back
+            if ours is None:
+                stages["other"] += 1
+            else:
+                stages[STAGES.get(ours[0], "orchestration")] += 1
+                inner[ours[1]] += 1
+
+    with tempfile.TemporaryDirectory() as tmp:
+        thread = threading.Thread(target=sample, daemon=True)
+        started, cpu = time.perf_counter(), time.process_time()
+        thread.start()
+        try:
+            summary = run([dump], Path(tmp) / "out", Options(), quiet=True, cache_dir=None, jobs=1)
+        finally:
+            done.set()
+            thread.join()
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    n = max(1, samples[0])
+
+    def top(counter: Counter, k: int) -> list[dict]:
+        return [{"function": f, "share": round(c / n, 4)} for f, c in counter.most_common(k)]
+
+    return {
+        "wall": round(wall, 2), "cpu": round(cpu, 2), "samples": samples[0], "documents": summary.documents,
+        "stages": {s: round(c / n, 4) for s, c in stages.most_common()},
+        "top_ours_self": top(inner, 20),  # in the function or a library it calls directly
+        "top_ours_cumulative": top(cumulative, 25),
+        "top_leaf": top(leaf, 20),  # innermost Python frame, any code
+    }
+
+
+if __name__ == "__main__":
+    result = profile(Path(sys.argv[1]))
+    Path(sys.argv[2]).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(result["stages"]))
