@@ -37,8 +37,9 @@ def code_digest() -> str:
 
 def page_key(page: RawPage, options_token: str) -> str:
     h = hashlib.sha256()
+    # Not the file name: next month's dump has a new name and the same pages.
     for part in (code_digest(), options_token, page.doc_id, page.format, page.title or "",
-                 repr(page.meta), page.source, page.text):
+                 repr(page.meta), page.text):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
@@ -65,6 +66,10 @@ class Cache:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS results (doc_id TEXT PRIMARY KEY, key TEXT, blob BLOB)")
+
+    @property
+    def enabled(self) -> bool:
+        return self.db is not None
 
     def get(self, doc_id: str, key: str):
         """The cached result for an unchanged page; counts new/changed/unchanged."""

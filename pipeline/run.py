@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -122,6 +122,15 @@ class _Todo:
     key: str
 
 
+def _from_cache(hit, page: RawPage):
+    """A cached outcome, told which file the page now comes from (dumps are renamed monthly)."""
+    if isinstance(hit, Problem):
+        return replace(hit, source=page.source)
+    result, templates = hit
+    result.document["source"] = page.source
+    return result, templates
+
+
 def _work(options: Options, todo: _Todo):
     return todo, process_page(todo.page, options)
 
@@ -162,9 +171,9 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             progress.file(f.source)
             for item in read_file(f, options.namespaces):
                 if isinstance(item, RawPage):
-                    key = page_key(item, token)
+                    key = page_key(item, token) if cache.enabled else ""
                     hit = cache.get(item.doc_id, key)
-                    yield _Todo(item, key) if hit is None else hit
+                    yield _Todo(item, key) if hit is None else _from_cache(hit, item)
                 else:
                     yield item
 

@@ -34,6 +34,7 @@ class OutputWriter:
         self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.counts: dict[str, int] = {name: 0 for name in SCHEMAS}
+        self.made: set[Path] = {self.tmp / "tables"}
 
     def add(self, name: str, rows: list[dict]) -> None:
         if not rows:
@@ -45,7 +46,9 @@ class OutputWriter:
 
     def add_wide_table(self, doc_id: str, index: int, columns: list[str], rows: list[list[str]]) -> None:
         path = self.tmp / "tables" / f"{doc_id}__{index}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self.made:  # one mkdir per folder, not per table
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(path.parent)
         with open(path, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(columns)

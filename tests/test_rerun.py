@@ -91,3 +91,33 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_outputs(tmp_path):
     assert done.returncode == 0, done.stderr
     run([tmp_path / "raw"], tmp_path / "clean", quiet=True)
     assert csv_files(tmp_path / "out") == csv_files(tmp_path / "clean")
+
+
+DUMP = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10">
+<siteinfo><dbname>zhwiki</dbname></siteinfo>
+{pages}
+</mediawiki>
+"""
+PAGE = """<page><title>条目{i}</title><ns>0</ns><id>{i}</id><revision><id>{rev}</id>
+<timestamp>2026-10-01T00:00:00Z</timestamp><text xml:space="preserve">'''条目{i}'''是第{i}个条目。{extra}</text></revision></page>"""
+
+
+def _dump(path: Path, changed: int | None = None) -> None:
+    pages = "\n".join(PAGE.format(i=i, rev=100 + i + (1000 if i == changed else 0),
+                                  extra="内容改了。" if i == changed else "") for i in range(1, 4))
+    path.write_text(DUMP.format(pages=pages), encoding="utf-8")
+
+
+def test_next_months_dump_under_a_new_name_reuses_the_cache(tmp_path):
+    raw, cache = tmp_path / "raw", tmp_path / "cache"
+    raw.mkdir()
+    _dump(raw / "zhwiki-20261001.xml")
+    run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
+    (raw / "zhwiki-20261001.xml").unlink()
+    _dump(raw / "zhwiki-20261101.xml", changed=2)
+    summary = run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
+    c = summary.cache
+    assert (c.new, c.changed, c.unchanged, c.removed) == (0, 1, 2, 0)
+    run([raw], tmp_path / "clean", quiet=True)
+    assert csv_files(tmp_path / "out") == csv_files(tmp_path / "clean")
+    assert "zhwiki-20261101.xml" in csv_files(tmp_path / "out")["csv/documents.csv"]
