@@ -16,11 +16,13 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import lru_cache
 
 from .convert import converter
 from .neardup import NearIndex, NearOptions
 
 
+@lru_cache(maxsize=None)
 def _keep(ch: str) -> bool:
     # P: punctuation, Z: separators, C: control/format characters (ZWSP, BOM …)
     return unicodedata.category(ch)[0] not in "PZC"
@@ -29,12 +31,16 @@ def _keep(ch: str) -> bool:
 def dedup_text(text: str) -> str:
     """The normalised form the key hashes: NFKC, Simplified, no spaces or punctuation."""
     folded = converter("t2s.json").convert(unicodedata.normalize("NFKC", text))
-    return "".join(ch for ch in folded if _keep(ch)).lower()
+    return "".join(filter(_keep, folded)).lower()
+
+
+def hash_key(norm: str) -> str:
+    """The key of an already normalised text ('' for an empty one: never a duplicate)."""
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16] if norm else ""
 
 
 def dedup_key(text: str) -> str:
-    norm = dedup_text(text)
-    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16] if norm else ""
+    return hash_key(dedup_text(text))
 
 
 class Dedup:

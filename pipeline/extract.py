@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 
-from .dedup import dedup_key, dedup_text
+from .dedup import dedup_text, hash_key
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
 from .neardup import NearOptions, signature
 from .normalise import script_of
-from .tokens import entity_pattern, keywords, tokenize
+from .tokens import Entities, keywords, tokenize
 from .values import infer_dtype, parse_date, parse_number
 
 KIND = {"*": "item", "#": "numbered", ";": "term", ":": "definition"}
@@ -73,12 +73,12 @@ def _paragraph(result: DocResult, section: str, section_original: str, kind: str
                text: str | None, text_original: str) -> None:
     if not text_original.strip():
         return
-    key = dedup_key(text_original)
+    norm = dedup_text(text_original)
     result.paragraphs.append({
         "doc_id": result.doc_id, "para_index": len(result.paragraphs), "section": section,
         "section_original": section_original, "kind": kind, "depth": depth,
         "text": text, "text_original": text_original,
-        "script": script_of(text_original), "norm_hash": key,
+        "script": script_of(text_original), "norm_hash": hash_key(norm), "_dedup_text": norm,
     })
 
 
@@ -86,12 +86,12 @@ def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
     """Tokens and a MinHash signature per paragraph; keywords per document."""
     names = [doc.title or ""] + [row["member"] for row in result.members]
     names += [row["anchor"] or "" for row in result.links if row["kind"] == "internal"]
-    entities = entity_pattern(names)
+    entities = Entities(names)
     all_tokens: list[str] = []
     for row in result.paragraphs:
         row["tokens"], row["tokens_original"] = tokenize(row["text"] or "", row["text_original"], entities)
         all_tokens.extend(row["tokens"])
-        row["_minhash"] = signature(dedup_text(row["text_original"]), near)
+        row["_minhash"] = signature(row.pop("_dedup_text"), near)
     result.keywords.extend(
         {"doc_id": doc.doc_id, "rank": rank, "keyword": word, "weight": weight}
         for rank, (word, weight) in enumerate(keywords(all_tokens), 1)

@@ -139,13 +139,17 @@ class Normaliser:
 
 
 def source_variant_of(doc: Document) -> str:
-    """The variant the author wrote in: Traditional when the page's own text is mostly so."""
-    sample = " ".join(strip_markup(t) for t in _texts(doc))[:20000]
-    t2s = converter("t2s.json").convert(sample)
-    s2t = converter("s2t.json").convert(sample)
-    trad = sum(a != b for a, b in zip(sample, t2s))
-    simp = sum(a != b for a, b in zip(sample, s2t))
-    return "zh-hant" if trad > simp else "zh-hans"
+    """The variant the author wrote in: Traditional when the page's own text has more
+    Traditional-only than Simplified-only characters."""
+    counts = [0, 0, 0]
+    seen = 0
+    for text in _texts(doc):
+        for ch in _HAN.findall(strip_markup(text)):
+            counts[_char_class(ch)] += 1
+        seen += len(text)
+        if seen > 20000:  # the start of a page tells its script as well as the whole
+            break
+    return "zh-hant" if counts[1] > counts[2] else "zh-hans"
 
 
 def _texts(doc: Document):

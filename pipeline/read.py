@@ -20,7 +20,7 @@ import io
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,18 +69,20 @@ def doc_id_for(source: str) -> str:
     return stem if dot and "/" not in ext and stem else source
 
 
-def open_stream(path: Path) -> tuple[io.BufferedIOBase, str]:
-    """A binary stream of the file's content, decompressed by magic bytes (not extension)."""
+def open_stream(path: Path) -> tuple[io.BufferedIOBase, str, io.BufferedIOBase]:
+    """A binary stream of the file's content, decompressed by magic bytes (not extension),
+    and the raw file under it (whose position tells how much of the file has been read)."""
     with open(path, "rb") as f:
         magic = f.read(10)
+    raw = open(path, "rb")
     # "BZh", a block-size digit, then a block (pi) or end-of-stream (sqrt pi) marker: a text
     # file that merely starts with "BZh" is text.
     if magic[:3] == b"BZh" and magic[3:4].isdigit() and magic[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
-        # bz2.open reads concatenated streams, as in Wikimedia's multistream dumps.
-        return bz2.open(path, "rb"), "bz2"
+        # BZ2File reads concatenated streams, as in Wikimedia's multistream dumps.
+        return bz2.BZ2File(raw, "rb"), "bz2", raw
     if magic[:3] == b"\x1f\x8b\x08":  # gzip magic + deflate, the only method gzip defines
-        return gzip.open(path, "rb"), "gzip"
-    return open(path, "rb"), ""
+        return gzip.GzipFile(fileobj=raw, mode="rb"), "gzip", raw
+    return raw, "", raw
 
 
 def is_xml_dump(head: bytes) -> bool:
@@ -201,15 +203,19 @@ def detect_format(text: str) -> str:
     return "wikitext" if wiki > md else "markdown"
 
 
-def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0})) -> Iterator:
+def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0}),
+              watch: Callable[[Callable[[], int]], None] | None = None) -> Iterator:
     """RawPages of one input file (dumps also yield Redirect and SkippedNamespace records);
-    Problems for what could not be read. Never raises for bad input."""
+    Problems for what could not be read. Never raises for bad input.
+    `watch`, if given, receives a function telling how many bytes of the file have been read."""
     try:
-        stream, compression = open_stream(f.path)
+        stream, compression, raw = open_stream(f.path)
     except OSError as e:
         yield Problem(f.source, None, "read", "unreadable", f"{f.source}: {e}")
         return
-    with stream:
+    if watch is not None:
+        watch(raw.tell)
+    with raw, stream:
         try:
             head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
         except (OSError, EOFError, zlib.error) as e:

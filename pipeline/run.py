@@ -135,6 +135,13 @@ def _work(options: Options, todo: _Todo):
     return todo, process_page(todo.page, options)
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _input_entry(f) -> dict:
     """An input's identity for the manifest; a file gone since it was read (recorded in errors
     by the reader) gets nulls rather than failing the whole run at its end."""
@@ -163,13 +170,14 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     summary = Summary(skipped_files=skipped, cache=cache.stats)
     dropped: Counter[str] = Counter()
     skipped_ns: Counter[str] = Counter()
-    progress = Progress(total_files=len(files), quiet=quiet)
+    progress = Progress(total_bytes=sum(_size(f.path) for f in files), total_files=len(files),
+                        quiet=quiet)
     token = options.token()
 
     def items() -> Iterator:
         for f in files:
-            progress.file(f.source)
-            for item in read_file(f, options.namespaces):
+            progress.file(f.source, _size(f.path))
+            for item in read_file(f, options.namespaces, watch=progress.watch):
                 if isinstance(item, RawPage):
                     key = page_key(item, token) if cache.enabled else ""
                     hit = cache.get(item.doc_id, key)

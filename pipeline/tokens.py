@@ -34,18 +34,39 @@ def initialise() -> None:
     jieba.initialize()
 
 
-def entity_pattern(names) -> re.Pattern | None:
-    kept = sorted({n.strip() for n in names if n and 2 <= len(n.strip()) <= MAX_ENTITY
-                   and not _SENTENCE.search(n)}, key=lambda n: (-len(n), n))
-    return re.compile("|".join(map(re.escape, kept))) if kept else None
+class Entities:
+    """A page's entity names, found in a text leftmost-longest, without overlaps.
+
+    (The same matches as a regex alternation of the names, longest first; compiling such a
+    regex for every page cost more than the plain substring searches.)
+    """
+
+    def __init__(self, names):
+        self.names = sorted({n.strip() for n in names if n and 2 <= len(n.strip()) <= MAX_ENTITY
+                             and not _SENTENCE.search(n)}, key=lambda n: (-len(n), n))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        hits = []
+        for name in self.names:
+            at = text.find(name)
+            while at >= 0:
+                hits.append((at, -len(name)))
+                at = text.find(name, at + 1)
+        hits.sort()
+        out, end = [], 0
+        for start, neg_len in hits:
+            if start >= end:
+                end = start - neg_len
+                out.append((start, end))
+        return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)  # repeated boilerplate spans (navigation, infobox lines)
 def _jieba(span: str) -> tuple[str, ...]:
     return tuple(jieba.cut(span))
 
 
-def segment(text: str, entities: re.Pattern | None = None) -> list[tuple[int, int]]:
+def segment(text: str, entities: Entities | None = None) -> list[tuple[int, int]]:
     """Token spans (start, end) of `text`, entities whole, whitespace dropped."""
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -58,15 +79,15 @@ def segment(text: str, entities: re.Pattern | None = None) -> list[tuple[int, in
             at += len(tok)
 
     if entities is not None:
-        for m in entities.finditer(text):
-            plain(pos, m.start())
-            spans.append((m.start(), m.end()))
-            pos = m.end()
+        for start, end in entities.spans(text):
+            plain(pos, start)
+            spans.append((start, end))
+            pos = end
     plain(pos, len(text))
     return spans
 
 
-def tokenize(text: str, text_original: str, entities: re.Pattern | None = None
+def tokenize(text: str, text_original: str, entities: Entities | None = None
              ) -> tuple[list[str], list[str] | None]:
     spans = segment(text, entities)
     tokens = [text[a:b] for a, b in spans]

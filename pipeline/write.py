@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from .schemas import SCHEMAS
 
-BATCH_ROWS = 20_000
+BATCH_ROWS = 5_000  # rows per output held before a row group is written
 
 
 class OutputWriter:
@@ -93,17 +93,15 @@ def _replace_dir(new: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _cell(value):
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
-
-
 def _parquet_to_csv(src: Path, dst: Path) -> None:
     pf = pq.ParquetFile(src)
+    schema = pf.schema_arrow
+    lists = [i for i, f in enumerate(schema) if pa.types.is_list(f.type)]
     with open(dst, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(pf.schema_arrow.names)
+        w = csv.writer(f)  # writes None as an empty field
+        w.writerow(schema.names)
         for batch in pf.iter_batches(batch_size=BATCH_ROWS):
             cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            w.writerows([_cell(v) for v in row] for row in zip(*cols))
+            for i in lists:
+                cols[i] = ["" if v is None else json.dumps(v, ensure_ascii=False) for v in cols[i]]
+            w.writerows(zip(*cols))
