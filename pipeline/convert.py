@@ -93,6 +93,22 @@ def parse_markup(body: str) -> Markup:
     return Markup(flags, tuple(branches), "")
 
 
+_BRACES = re.compile(r"-\{|\}-")
+
+
+def markup_end(text: str, start: int, limit: int | None = None) -> int:
+    """Index just past the `}-` that closes the `-{` at `start` (nesting counted), or -1."""
+    depth = 0
+    for m in _BRACES.finditer(text, start, len(text) if limit is None else limit):
+        if m.group() == "-{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return -1
+
+
 def split_markup(text: str) -> list[str | Markup]:
     """Plain strings and Markup spans in order. Unclosed `-{` stays literal text."""
     out: list[str | Markup] = []
@@ -101,21 +117,7 @@ def split_markup(text: str) -> list[str | Markup]:
         start = text.find("-{", pos)
         if start < 0:
             break
-        depth, i = 0, start
-        end = -1
-        while i < len(text) - 1:
-            pair = text[i:i + 2]
-            if pair == "-{":
-                depth += 1
-                i += 2
-            elif pair == "}-":
-                depth -= 1
-                i += 2
-                if depth == 0:
-                    end = i
-                    break
-            else:
-                i += 1
+        end = markup_end(text, start)
         if end < 0:
             break
         if start > pos:

@@ -223,6 +223,14 @@ def _template_date(text: str) -> DateValue | None:
     return DateValue(bounds[0].isoformat(), bounds[1].isoformat(), _PRECISION[len(nums) - 1])
 
 
+def _approx_prefix(body: str) -> tuple[str, bool]:
+    """`约100` -> ("100", True): the body without an approximation mark, and whether it had one."""
+    for prefix in _APPROX_PREFIX:
+        if body.startswith(prefix):
+            return body[len(prefix):], True
+    return body, False
+
+
 def parse_date(text: str) -> DateValue | None:
     """The date or date range a cell holds, or None. See the module docstring for the forms."""
     if not isinstance(text, str):
@@ -231,11 +239,7 @@ def parse_date(text: str) -> DateValue | None:
         return _template_date(text)
     body = _prepare(text)
 
-    approximate = False
-    for prefix in _APPROX_PREFIX:
-        if body.startswith(prefix):
-            body, approximate = body[len(prefix):], True
-            break
+    body, approximate = _approx_prefix(body)
     for suffix in _APPROX_SUFFIX:
         if body.endswith(suffix):
             body, approximate = body[: -len(suffix)], True
@@ -293,11 +297,7 @@ def parse_number(text: str) -> NumberValue | None:
         return None
     body = _prepare(text)
 
-    approximate = False
-    for prefix in _APPROX_PREFIX:
-        if body.startswith(prefix):
-            body, approximate = body[len(prefix):], True
-            break
+    body, approximate = _approx_prefix(body)
     if body.endswith("左右"):
         body, approximate = body[:-2], True
 

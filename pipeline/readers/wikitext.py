@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import mwparserfromhell
 from mwparserfromhell.nodes import Heading, Tag, Text, Wikilink
 
-from ..convert import Markup, parse_markup, rules_from_markup, split_markup
+from ..convert import Markup, markup_end, parse_markup, rules_from_markup, split_markup
 from ..grid import build_table
 from ..model import (ConversionRule, Document, Link, ListBlock, ListItem, Paragraph, Problem, RawPage,
                      Section)
@@ -71,20 +71,7 @@ def close_tables(text: str) -> str:
 
 
 def _span_end(text: str, start: int) -> int:
-    depth, i, limit = 0, start, min(len(text), start + MAX_SPAN)
-    while i < limit - 1:
-        pair = text[i:i + 2]
-        if pair == "-{":
-            depth += 1
-            i += 2
-        elif pair == "}-":
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    return -1
+    return markup_end(text, start, min(len(text), start + MAX_SPAN))
 
 
 def _protect_span(span: str) -> str:
