@@ -7,8 +7,8 @@ In: the real pages in `../shared/corpus/wikitext/` and the 300 generated article
   pages hold at least that much wikitext, plus redirects (about one per eight articles) and a
   few category pages (ns 14);
 - `update/dump-<mb>mb.xml.bz2`: the "next month" dump, under the same file name (as a user who
-  replaces `zhwiki-latest-pages-articles.xml.bz2` has it; the pipeline's cache key includes the
-  file name): 5% of the articles changed (new revision
+  replaces `zhwiki-latest-pages-articles.xml.bz2` has it; a new name would work as well, the cache
+  key leaves the file name out): 5% of the articles changed (new revision
   id and timestamp), 1% removed, 1% added at the end with new ids; all other pages identical;
 - `dump-<mb>mb.json`: what was generated (pages, bytes, seed, a digest of generator + material),
   so a later call reuses the files instead of regenerating them.
