@@ -1,9 +1,10 @@
 """Per-document cache: a page's DocResult, keyed by what determines it, in one SQLite file.
 
 In: (doc_id, key) lookups and stores. Out: the cached DocResult, or None.
-The key hashes the page's text and metadata, the options that change a page's rows (variant),
-the pipeline version and a digest of the package's own source, so a code change can never serve
-stale rows and nobody has to remember to bump a number. One row per doc_id: a new dump replaces
+The key hashes the page's text and metadata, the options that change a page's rows (variant,
+near-duplicate settings), the pipeline version, the versions of its dependencies and a digest of
+the package's own source, so a code or dictionary change can never serve stale rows and nobody
+has to remember to bump a number. Timeouts and crashes are not cached (see run.TRANSIENT). One row per doc_id: a new dump replaces
 a changed page's row; pages no longer in the inputs are deleted at the end of a run (`removed`).
 
 SQLite because it is one file, transactional (a SIGKILL leaves the last committed state) and
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 import sqlite3
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -27,10 +30,32 @@ COMMIT_EVERY = 500
 
 
 @lru_cache(maxsize=1)
+def dependency_versions() -> dict[str, str | None]:
+    """The installed version of every declared dependency (OpenCC's dictionaries, jieba's,
+    CLDR's names all change rows)."""
+    versions: dict[str, str | None] = {}
+    for req in metadata.requires("pipeline") or []:
+        if "extra ==" in req:
+            continue
+        name = re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0]
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return dict(sorted(versions.items()))
+
+
+@lru_cache(maxsize=1)
 def code_digest() -> str:
+    """The package's own code (not the benchmark harness) and its dependencies' versions."""
+    root = Path(__file__).parent
     h = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        h.update(path.relative_to(Path(__file__).parent).as_posix().encode())
+    h.update(repr(dependency_versions()).encode())
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("bench/"):
+            continue
+        h.update(rel.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 

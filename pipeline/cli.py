@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"pipeline: --namespaces must be integers, got {args.namespaces!r}", file=sys.stderr)
         return 2
+    if not 0 < args.near_threshold <= 1:
+        print(f"pipeline: --near-threshold must be in (0, 1], got {args.near_threshold}", file=sys.stderr)
+        return 2
     near = NearOptions(enabled=not args.no_near_dup, threshold=args.near_threshold)
     options = Options(variant=args.variant, namespaces=namespaces, page_timeout=args.page_timeout, near=near)
     paths = args.raw or [Path("raw")]

@@ -72,6 +72,8 @@ class Dedup:
                     self.seen[key] = (row["doc_id"], row["para_index"])
                 kept.append(row)
                 continue
+            if key:  # a later identical copy is an exact duplicate of the same kept paragraph
+                self.seen.setdefault(key, first)
             dups.append({
                 "doc_id": row["doc_id"], "para_index": row["para_index"],
                 "section": row["section"], "text_original": row["text_original"],

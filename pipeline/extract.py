@@ -9,9 +9,11 @@ Dedup happens later, across documents (dedup.py).
 
 from __future__ import annotations
 
+import math
 import re
 
 from .dedup import dedup_text, hash_key
+from .grid import unique_columns
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
 from .neardup import NearOptions, signature
@@ -133,7 +135,7 @@ def _table(result: DocResult, doc_id: str, index: int, section: str, table: Tabl
             })
             wide_row.append(_wide_value(dtypes[c], cell.text or "", date, number))
         wide.append(wide_row)
-    result.wide_tables.append((index, _unique(columns), wide))
+    result.wide_tables.append((index, unique_columns(columns), wide))
 
 
 def _wide_value(dtype: str, text: str, date, number) -> str:
@@ -147,16 +149,8 @@ def _wide_value(dtype: str, text: str, date, number) -> str:
     if dtype == "number" and number is not None:
         if _PLAIN_NUMBER.match(text):
             return text  # as written: a version column keeps 1.0 and 1.10 apart
-        return f"{number.value:g}" if number.value != int(number.value) else str(int(number.value))
+        value = number.value
+        if not math.isfinite(value):
+            return text
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, ".15g")
     return text
-
-
-def _unique(columns: list[str]) -> list[str]:
-    """Column names for the wide CSV: empty ones named by position, repeats numbered (版本, 版本 (2))."""
-    seen: dict[str, int] = {}
-    out = []
-    for i, name in enumerate(columns):
-        name = name or f"column {i + 1}"
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return out

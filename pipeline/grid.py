@@ -125,3 +125,15 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
         columns_original=column_names(header_rows, width),
         rows=tuple(tuple(row) for row in grid[start:]),
     )
+
+
+def unique_columns(columns) -> list[str]:
+    """Column names usable as keys: empty ones named by position, repeats numbered
+    (版本, 版本 (2)), as in the wide CSVs and member attributes."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(columns):
+        name = name or f"column {i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 
 from .countries import iso_code
+from .grid import unique_columns
 from .model import Document, ListBlock, ListItem, Table
 from .values import parse_date
 
@@ -34,7 +35,8 @@ NAME_HEADER = re.compile(r"国家|國家|经济体|經濟體|地区|地區|名�
 JOINED_HEADER = re.compile(r"加入|入会|入會|成为|成為|日期|时间|時間|年份|joined|admission|date", re.I)
 # First match wins, so "前成员" is former and "候选成员" candidate before the plain "成员".
 STATUS_WORDS = (
-    ("former", re.compile(r"前|原|退出|已退|former|withdrawn|suspended|暂停|暫停", re.I)),
+    ("former", re.compile(r"(?<!目)前(?:成|会|會|任|缔|締)|原(?:成|会|會)|退出|已退|former|withdrawn|"
+                          r"suspended|暂停|暫停", re.I)),
     ("candidate", re.compile(r"候选|候選|申请|申請|准成员|准会员|candidate|applicant|accession", re.I)),
     ("observer", re.compile(r"观察|觀察|observer", re.I)),
     ("partner", re.compile(r"伙伴|夥伴|对话|對話|联系|聯繫|partner|dialogue|associate", re.I)),
@@ -53,13 +55,23 @@ def status_of(label: str) -> str:
     return "other"
 
 
-def split_names(text: str) -> list[str]:
+def split_names(text: str, whole: Callable[[str], bool] = lambda name: False) -> list[str]:
+    """Names in a list item. A final `A和B` is split unless `whole` says it is one name
+    (特立尼达和多巴哥, a linked title)."""
     names = [n.strip(" ：:。") for n in _SPLIT.split(text) if n.strip(" ：:。")]
     if len(names) > 1:
         m = _LAST_AND.match(names[-1])
-        if m:
+        if m and not whole(names[-1]):
             names[-1:] = [m.group(1), m.group(2)]
     return names
+
+
+def _one_name(links) -> Callable[[str], bool]:
+    anchors = {link.anchor_original for link in links} | {link.anchor for link in links}
+    return lambda name: name in anchors or iso_code(name) is not None
+
+
+_LABEL = re.compile(r"^([^：:，,、]{1,20})[：:]\s*(.+)$")
 
 
 class _Rows:
@@ -110,7 +122,14 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
             continue
         if _SENTENCE.search(item.text_original):
             continue
-        names, originals = split_names(item.text or ""), split_names(item.text_original)
+        text, text_original = item.text or "", item.text_original
+        inline = _LABEL.match(text), _LABEL.match(text_original)
+        if inline[0] and inline[1] and MEMBER_WORDS.search(inline[1].group(1)):
+            # "正式成员：智利、秘鲁": the label before the colon is the group of this item
+            group, group_original = inline[0].group(1), inline[1].group(1)
+            text, text_original = inline[0].group(2), inline[1].group(2)
+        whole = _one_name(item.links)
+        names, originals = split_names(text, whole), split_names(text_original, whole)
         if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
             continue
         targets = {link.anchor_original: link.target for link in item.links}
@@ -140,6 +159,7 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
     columns = table.columns or table.columns_original
     joined_col = next((i for i, h in enumerate(table.columns_original)
                        if i != col and JOINED_HEADER.search(h)), None)
+    names = unique_columns(columns)
     label_original = table.section[-1] if table.section else table.columns_original[col]
     label = heading(label_original) if table.section else columns[col]
     section = " > ".join(map(heading, table.section))
@@ -151,7 +171,7 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
         if joined_col is not None:
             value = parse_date(row[joined_col].text_original)
             joined = value.start if value else None
-        attributes = {columns[i] or f"column {i}": c.text for i, c in enumerate(row) if i != col}
+        attributes = {names[i]: c.text for i, c in enumerate(row) if i != col}
         target = cell.links[0].target if cell.links else None
         rows.add("table", section, label, label_original, cell.text or "", cell.text_original,
                  target, joined, attributes)

@@ -21,7 +21,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .model import Problem, RawPage
@@ -34,21 +34,36 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 @dataclass(frozen=True)
 class InputFile:
     path: Path
-    source: str  # path under its root, "/" separated; the doc_id is derived from it
+    source: str  # path under its root, "/" separated
+    doc_id: str = ""  # set by discover: the source without extension, unless that collides
+
+
+def _add(found: dict[str, InputFile], root: Path, path: Path, source: str) -> None:
+    """Two roots holding the same relative path: the later one is named with its root."""
+    if source in found:
+        source = f"{root.name}/{source}"
+    n = 2
+    base = source
+    while source in found:
+        source, n = f"{base}~{n}", n + 1
+    found[source] = InputFile(path, source)
 
 
 def discover(paths: list[Path]) -> tuple[list[InputFile], list[str]]:
-    """Every input file under `paths`, sorted by source; plus the files skipped on purpose."""
+    """Every input file under `paths`, sorted by source; plus what was skipped on purpose
+    (hidden files and folders, README-like files, anything that is not a regular file)."""
     found: dict[str, InputFile] = {}
     skipped: list[str] = []
     for root in paths:
         if root.is_file():
-            found.setdefault(root.name, InputFile(root, root.name))
+            _add(found, root.parent, root, root.name)
             continue
         if not root.is_dir():
             raise FileNotFoundError(f"input not found: {root}")
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            rel = Path(dirpath).relative_to(root)
+            skipped += sorted((rel / d).as_posix() + "/" for d in dirnames if d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in filenames:
                 path = Path(dirpath) / name
                 source = path.relative_to(root).as_posix()
@@ -56,8 +71,13 @@ def discover(paths: list[Path]) -> tuple[list[InputFile], list[str]]:
                 if name.startswith(".") or SKIP_NAMES.match(name) or not path.is_file():
                     skipped.append(source)
                     continue
-                found.setdefault(source, InputFile(path, source))
-    return [found[k] for k in sorted(found)], sorted(skipped)
+                _add(found, root, path, source)
+    files = [found[k] for k in sorted(found)]
+    # a.md and a.wiki would both be doc_id "a": such files keep their extension instead.
+    ids = [doc_id_for(f.source) for f in files]
+    clash = {i for i in ids if ids.count(i) > 1}
+    files = [replace(f, doc_id=f.source if i in clash else i) for f, i in zip(files, ids)]
+    return files, sorted(skipped)
 
 
 def doc_id_for(source: str) -> str:
@@ -208,6 +228,7 @@ def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0}),
     """RawPages of one input file (dumps also yield Redirect and SkippedNamespace records);
     Problems for what could not be read. Never raises for bad input.
     `watch`, if given, receives a function telling how many bytes of the file have been read."""
+    doc_id = f.doc_id or doc_id_for(f.source)
     try:
         stream, compression, raw = open_stream(f.path)
     except OSError as e:
@@ -220,7 +241,7 @@ def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0}),
             head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
         except (OSError, EOFError, zlib.error) as e:
             # Not even the first block decompresses (bz2 blocks are up to 900 kB).
-            yield Problem(f.source, doc_id_for(f.source), "read", "corrupt-compression",
+            yield Problem(f.source, doc_id, "read", "corrupt-compression",
                           f"{f.source}: {compression} stream is damaged or cut short before its "
                           f"first complete block; nothing could be read ({e})")
             return
@@ -232,7 +253,7 @@ def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0}),
         try:
             data = stream.read()
         except (OSError, EOFError, zlib.error) as e:
-            yield Problem(f.source, doc_id_for(f.source), "read", "corrupt-compression",
+            yield Problem(f.source, doc_id, "read", "corrupt-compression",
                           f"{f.source}: {compression} stream is damaged or truncated: {e}")
             return
     text, problems = decode(data, f.source)
@@ -243,6 +264,6 @@ def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0}),
     if fmt == "plaintext" and text.lstrip().startswith("<doc "):
         from .readers.plaintext import split_extractor_docs
 
-        yield from split_extractor_docs(text, f.source, doc_id_for(f.source))
+        yield from split_extractor_docs(text, f.source, doc_id)
         return
-    yield RawPage(source=f.source, doc_id=doc_id_for(f.source), format=fmt, text=text)
+    yield RawPage(source=f.source, doc_id=doc_id, format=fmt, text=text)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .cache import Cache, CacheStats, page_key
+from .cache import Cache, CacheStats, dependency_versions, page_key
 from .dedup import dedup
 from .extract import extract
 from .neardup import NearOptions
@@ -32,9 +32,6 @@ from .tokens import initialise as initialise_tokens
 from .read import discover, read_file
 from .readers.xmldump import SkippedNamespace
 from .write import OutputWriter
-
-PACKAGES = ("mwparserfromhell", "opencc", "jieba", "pandas", "pyarrow", "markdown-it-py", "mdit-py-plugins",
-            "datasketch")
 
 
 @dataclass(frozen=True)
@@ -76,6 +73,9 @@ class Summary:
         ]
 
 
+TRANSIENT = frozenset({"timeout", "too-deep", "parse-error", "normalise-error", "extract-error"})
+
+
 class PageTimeout(Exception):
     pass
 
@@ -89,7 +89,8 @@ def process_page(page: RawPage, options: Options):
     naming the stage that failed. Bounded in time by options.page_timeout."""
     stage = "parse"
     label = f"{page.source}: {page.title or page.doc_id}"
-    timer = options.page_timeout > 0 and hasattr(signal, "setitimer")
+    timer = (options.page_timeout > 0 and hasattr(signal, "setitimer")
+             and threading.current_thread() is threading.main_thread())  # signals need it
     if timer:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, options.page_timeout)
@@ -128,7 +129,7 @@ def _from_cache(hit, page: RawPage):
         return replace(hit, source=page.source)
     result, templates = hit
     result.document["source"] = page.source
-    return result, templates
+    return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates
 
 
 def _work(options: Options, todo: _Todo):
@@ -192,7 +193,10 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         for item in work:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _Todo):
                 todo, item = item
-                cache.put(todo.page.doc_id, todo.key, item)
+                # A timeout or a crash may not happen next time (a longer --page-timeout, a fix):
+                # only real outcomes are cached.
+                if not (isinstance(item, Problem) and item.kind in TRANSIENT):
+                    cache.put(todo.page.doc_id, todo.key, item)
             if isinstance(item, Problem):
                 _problem(item)
             elif isinstance(item, Redirect):
@@ -245,12 +249,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
 
 def _manifest(files, skipped, options: Options, counts, dropped: Counter, skipped_ns: Counter,
               cache: CacheStats, jobs: int, started: float) -> dict:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+    versions = dependency_versions()
     return {
         "pipeline_version": __version__,
         "python": sys.version.split()[0],

@@ -308,12 +308,13 @@ def test_ten_megabyte_single_lines_finish_in_bounded_time(tmp_path):
     })
     started = time.monotonic()
     run([raw], tmp_path / "out", Options(page_timeout=2), quiet=True)
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 120  # generous: CI machines are shared
     frames = pipeline.load(str(tmp_path / "out"))
     errors = frames["errors"].sort_values("source")
     assert list(errors.source) == ["huge.txt", "huge.wiki"]
     assert set(errors.kind) == {"timeout"}
-    assert all(m.startswith(f"{s}: huge: gave up after 2s in ")
+    # huge.txt and huge.wiki would share doc_id "huge": both keep their extension instead.
+    assert all(m.startswith(f"{s}: {s}: gave up after 2s in ")
                for s, m in zip(errors.source, errors.message))
     assert list(frames["documents"].doc_id) == ["good"]
 
