@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "pipeline", "run", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "pipeline", "run", "--no-cache", *args], cwd=cwd,
                           capture_output=True, text=True)
 
 
+def _seeds_as_raw(folder: Path) -> Path:
+    """A working folder whose raw/ holds the seeds, as a fresh clone's does."""
+    shutil.copytree(ROOT / "tests" / "data" / "seeds", folder / "raw")
+    return folder
+
+
 def test_run_writes_every_output_with_schema(tmp_path):
-    out = tmp_path / "out"
-    proc = _run("--out", str(out))
+    out = tmp_path / "output"
+    proc = _run(cwd=_seeds_as_raw(tmp_path))  # the defaults: raw/ in, output/ out
     assert proc.returncode == 0, proc.stderr
     assert "documents   2" in proc.stderr and "10 duplicates" in proc.stderr
     for name, schema in SCHEMAS.items():
@@ -35,8 +42,9 @@ def test_run_writes_every_output_with_schema(tmp_path):
 
 def test_two_runs_give_identical_outputs(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert _run("--out", str(a), "--quiet").returncode == 0
-    assert _run("--out", str(b), "--quiet").returncode == 0
+    seeds = str(ROOT / "tests" / "data" / "seeds")
+    assert _run("--raw", seeds, "--out", str(a), "--quiet").returncode == 0
+    assert _run("--raw", seeds, "--out", str(b), "--quiet").returncode == 0
     for name in SCHEMAS:
         assert pq.read_table(a / f"{name}.parquet").equals(pq.read_table(b / f"{name}.parquet")), name
         assert (a / "csv" / f"{name}.csv").read_bytes() == (b / "csv" / f"{name}.csv").read_bytes()

@@ -24,7 +24,7 @@ def _blocks(doc, kind):
 
 
 def test_seed_title_table_and_links():
-    doc = _doc(ROOT / "raw/000_b725adc4755d8a28.txt")
+    doc = _doc(ROOT / "tests/data/seeds/000_b725adc4755d8a28.txt")
     assert doc.title == "太平洋联盟"
     lead = doc.blocks[0]
     assert lead.text.startswith("太平洋联盟是一个拉丁美洲的贸易集团")
@@ -40,7 +40,7 @@ def test_seed_title_table_and_links():
 
 
 def test_seed_member_definition_list():
-    doc = _doc(ROOT / "raw/000_b725adc4755d8a28.txt")
+    doc = _doc(ROOT / "tests/data/seeds/000_b725adc4755d8a28.txt")
     lists = [b for b in _blocks(doc, ListBlock) if b.section == ("成员",)]
     items = [(i.marker, i.text) for i in lists[0].items]
     assert items[0] == (";", "正式成员国")

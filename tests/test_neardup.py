@@ -12,7 +12,7 @@ from pipeline.run import run
 import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_TXT = (ROOT / "raw/002_f60a54659c60a256.txt").read_text(encoding="utf-8")
+SEED_TXT = (ROOT / "tests/data/seeds/002_f60a54659c60a256.txt").read_text(encoding="utf-8")
 
 
 def _simplified_markdown_copy(text: str) -> str:
@@ -50,7 +50,7 @@ def test_traditional_plaintext_and_simplified_markdown_copies_match(tmp_path):
 
 
 BOILERPLATE = "本条目是一篇关于国际组织的小作品，你可以通过编辑或修订扩充其内容，"
-TOPICS = re.split(r"[。\n]", (ROOT / "raw/000_b725adc4755d8a28.txt").read_text(encoding="utf-8"))
+TOPICS = re.split(r"[。\n]", (ROOT / "tests/data/seeds/000_b725adc4755d8a28.txt").read_text(encoding="utf-8"))
 
 
 def test_shared_boilerplate_does_not_make_paragraphs_near_duplicates():

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_seed_formats_detected_from_content_not_extension():
-    md = (ROOT / "raw/000_b725adc4755d8a28.txt").read_text(encoding="utf-8")
-    txt = (ROOT / "raw/002_f60a54659c60a256.txt").read_text(encoding="utf-8")
+    md = (ROOT / "tests/data/seeds/000_b725adc4755d8a28.txt").read_text(encoding="utf-8")
+    txt = (ROOT / "tests/data/seeds/002_f60a54659c60a256.txt").read_text(encoding="utf-8")
     assert detect_format(md) == "markdown"
     assert detect_format(txt) == "plaintext"
     assert detect_format("'''綠豆椪'''是[[台灣]]的{{lang|zh|月餅}}。\n== 歷史 ==\n") == "wikitext"

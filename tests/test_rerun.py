@@ -15,8 +15,8 @@ from pipeline.run import run
 from tests.golden_cases import csv_files
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_MD = (ROOT / "raw/000_b725adc4755d8a28.txt").read_text(encoding="utf-8")
-SEED_TXT = (ROOT / "raw/002_f60a54659c60a256.txt").read_text(encoding="utf-8")
+SEED_MD = (ROOT / "tests/data/seeds/000_b725adc4755d8a28.txt").read_text(encoding="utf-8")
+SEED_TXT = (ROOT / "tests/data/seeds/002_f60a54659c60a256.txt").read_text(encoding="utf-8")
 
 
 def _page(i: int) -> str:
