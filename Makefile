@@ -34,7 +34,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## Create .venv/ and install the project with its pinned dependencies
 
 # The manifest is written last, so it stands for the whole output set: it is rebuilt when an
-# input, the code or the options change, and not otherwise.
+# input file or the code is newer than it. Changing VARIANT/JOBS/ARGS or deleting an input is
+# not a file change: run `make clean run` (the cache keeps that cheap).
 $(OUT)/manifest.json: $(RAW_FILES) $(CODE) $(STAMP)
 	$(PY) -m pipeline run --raw $(RAW) --out $(OUT) --cache $(CACHE) --variant $(VARIANT) --jobs $(JOBS) $(ARGS)
 
@@ -50,7 +51,7 @@ bench: $(STAMP) ## Benchmark speed and memory vs peers (BENCH_MB=20, BENCH_REPEA
 	$(PY) -m pipeline.bench --mb $${BENCH_MB:-20} --repeats $${BENCH_REPEATS:-3} --out $(OUT)/bench
 
 clean: ## Remove outputs and the cache
-	rm -rf $(OUT)/*.parquet $(OUT)/*.json $(OUT)/csv $(OUT)/tables $(OUT)/bench $(CACHE)
+	rm -rf $(OUT)/*.parquet $(OUT)/*.json $(OUT)/csv $(OUT)/tables $(OUT)/bench $(OUT)/.tmp-* $(OUT)/.old-* $(CACHE)
 
 distclean: clean ## Also remove .venv/
 	rm -rf $(VENV)

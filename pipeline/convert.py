@@ -40,7 +40,6 @@ FALLBACK = {
     "zh-tw": ("zh-tw", "zh-hant", "zh-hk", "zh-mo", "zh"),
     "zh-hk": ("zh-hk", "zh-hant", "zh-mo", "zh-tw", "zh"),
 }
-SIMPLIFIED = frozenset({"zh-hans", "zh-cn", "zh-sg", "zh-my"})
 
 _BRANCH = re.compile(r"(?:^|;)\s*(zh(?:-[a-z]{2,4})?)\s*:", re.I)
 _FLAGS = re.compile(r"^\s*([A-Za-z\-;\s]{1,20}?)\s*\|")

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .model import Cell, Link, Section, Table
+from .normalise import collapse
 
 # MediaWiki's own caps; they also stop a hostile colspan="999999" from eating memory.
 MAX_COLSPAN = 1000
@@ -44,10 +45,6 @@ def span_value(raw: object, default: int = 1) -> int:
             break
         digits += ch
     return int(digits) if digits else default
-
-
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
 
 
 def fill(rows: Sequence[Sequence[GridCell]]) -> tuple[list[list[Cell]], list[list[int]]]:
@@ -92,7 +89,7 @@ def column_names(header_rows: Sequence[Sequence[Cell]], width: int) -> tuple[str
     for c in range(width):
         seen: list[str] = []
         for row in header_rows:
-            text = _collapse(row[c].text_original)
+            text = collapse(row[c].text_original)
             if text and text not in seen:
                 seen.append(text)
         names.append(" / ".join(seen))
@@ -102,15 +99,15 @@ def column_names(header_rows: Sequence[Sequence[Cell]], width: int) -> tuple[str
 def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "") -> Table:
     grid, ids = fill(rows)
     width = len(grid[0]) if grid else 0
-    captions = [_collapse(caption)] if _collapse(caption) else []
+    captions = [collapse(caption)] if collapse(caption) else []
     header_rows: list[list[Cell]] = []
     start = 0
     for row, row_ids in zip(grid, ids):
         banner = _is_banner(row_ids)
-        if banner and not header_rows and not _collapse(row[0].text_original):
+        if banner and not header_rows and not collapse(row[0].text_original):
             start += 1
         elif banner and not header_rows and row[0].header:
-            text = _collapse(row[0].text_original)
+            text = collapse(row[0].text_original)
             if text not in captions:
                 captions.append(text)
             start += 1

@@ -1,7 +1,7 @@
 """Parse: a RawPage in, a Document out, by the page's detected format.
 
 Everything after this stage sees only Documents and never asks where a page came from.
-A parser that raises is a bug in that parser; `pipeline.process` records it in `errors`
+A parser that raises is a bug in that parser; `run.process_page` records it in `errors`
 (stage "parse") and goes on with the next page.
 """
 

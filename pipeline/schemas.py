@@ -1,5 +1,6 @@
-"""Output schemas, declared once. The writer validates every batch against them and the README's
-column reference is generated from the `doc=` strings here (`python -m pipeline schema`).
+"""Output schemas, declared once. The writer builds every batch with its schema (values of the
+wrong type fail; a column a row lacks is null, so extract.py must fill every one) and the
+README's column reference is generated from the `doc=` strings here (`python -m pipeline schema`).
 
 Conventions: `*_original` is the same value in the source's own script; `section` is the heading
 path joined with " > " ("" for the lead); indexes start at 0; lists are Arrow list<string>.
@@ -147,10 +148,6 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 OUTPUTS = tuple(SCHEMAS)
-
-
-def columns(name: str) -> list[str]:
-    return SCHEMAS[name].names
 
 
 def markdown_reference() -> str:

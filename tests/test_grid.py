@@ -2,7 +2,8 @@
 
 from pipeline.grid import GridCell, build_table, fill, span_value
 from pipeline.model import Link
-from pipeline.readers.htmltable import link_for, parse_html_tables
+from pipeline.readers.htmltable import parse_html_tables
+from pipeline.readers.links import classify as link_for
 
 
 def texts(table):

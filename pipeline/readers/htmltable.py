@@ -30,11 +30,6 @@ _SKIP = {"style", "script", "ref"}
 _BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def link_for(href: str, anchor: str) -> Link:
-    """An <a href> as a Link, classified as the Markdown reader does (links.classify)."""
-    return classify(href, anchor)
-
-
 @dataclass
 class _Cell:
     header: bool
@@ -141,7 +136,7 @@ class _Parser(HTMLParser):
             sink = self._sink()
             if sink is not None and t.cell is not None:
                 anchor = " ".join("".join(sink)[start:].replace(WIKI_MARK, "").split())
-                t.cell.links.append(link_for(href, anchor))
+                t.cell.links.append(classify(href, anchor))  # as the Markdown reader does
 
     def handle_data(self, data):
         if not self.skip:

@@ -24,14 +24,15 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from ..model import Block, Cell, Document, Link, ListBlock, ListItem, Paragraph, RawPage, Table
+from ..normalise import is_han
 from . import links as wl
 
 _FOOTNOTE = re.compile(r"\[(?:注\s*|note\s*)?\d{1,3}\]|\[[a-z]\]", re.I)
 _TAGS = re.compile(r"<[^>]+>")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 WRAP_COLUMNS = 72
 
-# Pandoc's `[^1]` footnotes: markers leave the text, bodies stay as paragraphs where they stand.
+# Pandoc's `[^1]` footnotes: markers leave the text; the plugin moves the bodies to the end of
+# the document, where they are kept as paragraphs of the last section.
 _md = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").use(footnote_plugin)
 
 
@@ -201,7 +202,7 @@ class _Reader:
         next_word = following.split(" ", 1)[0]
         fits = _width(first) + 1 + _width(next_word) <= WRAP_COLUMNS
         # Pandoc wraps only at spaces, and Chinese prose has none between two Han characters.
-        between_han = bool(first and following and _HAN.match(first[-1]) and _HAN.match(following[0]))
+        between_han = bool(first and following and is_han(first[-1]) and is_han(following[0]))
         if fits or between_han:
             head, rest = Token("inline", "", 0), Token("inline", "", 0)
             head.children, rest.children = children[:brk], children[brk + 1:]

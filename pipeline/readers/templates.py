@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from .. import countries
 
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)  # also unclosed, to the end
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def normalise_name(raw: str) -> str:
     """MediaWiki's spelling of a template name: comments and `Template:` removed, `_` = space,
     whitespace collapsed, first letter upper case; parser functions keep only their name
     (`{{#if:…}}` -> "#if", `{{DISPLAYTITLE:x}}` -> "DISPLAYTITLE")."""
-    name = " ".join(_COMMENT.sub("", raw).replace("_", " ").split())
+    name = " ".join(COMMENT.sub("", raw).replace("_", " ").split())
     if ":" in name:
         head, _, _rest = name.partition(":")
         if head.lower() in ("template", "模板", "t"):

@@ -257,7 +257,7 @@ class Renderer:
         for param in node.params:
             if not param.showkey:
                 continue  # positional: a Geobox type, not a field
-            key = finish(T._COMMENT.sub("", str(param.name))).strip()
+            key = finish(T.COMMENT.sub("", str(param.name))).strip()
             value = " ".join(self.text_of(param.value).split())
             if key and value:
                 self.infobox.append(InfoboxField(template, key, value))

@@ -28,13 +28,13 @@ from mwparserfromhell.nodes import Heading, Tag, Text, Wikilink
 
 from ..convert import Markup, markup_end, parse_markup, rules_from_markup, split_markup
 from ..grid import build_table
+from . import templates as T
 from ..model import (ConversionRule, Document, Link, ListBlock, ListItem, Paragraph, Problem, RawPage,
                      Section)
 from .wikirender import (PIPE, Break, Dropped, HeadingMark, ListMark, Piece, Renderer,
                          TableMark, finish)
 
 
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 
 
 def protect_converter_pipes(text: str) -> str:
@@ -65,7 +65,7 @@ def close_tables(text: str) -> str:
     if "{|" not in text:
         return text
     depth = 0
-    for m in _TABLE_LINE.finditer(_COMMENT.sub("", text)):
+    for m in _TABLE_LINE.finditer(T.COMMENT.sub("", text)):
         depth = depth + 1 if m.group(1) == "{|" else max(0, depth - 1)
     return text + "\n|}" * depth if depth else text
 
@@ -214,7 +214,7 @@ def _noteta(templates) -> tuple[list[ConversionRule], list[tuple[str, str]]]:
         numbered = []
         for p in t.params:
             name = str(p.name).strip()
-            body = finish(_COMMENT.sub("", str(p.value))).strip()
+            body = finish(T.COMMENT.sub("", str(p.value))).strip()
             if not body:
                 continue
             if name.isdigit():
@@ -244,7 +244,7 @@ def _categories(names: list[str]) -> tuple[tuple[str, ...], tuple[Link, ...]]:
 
 def _crude(text: str) -> list[Paragraph]:
     """Fallback for a tree too deep to walk: strip markup by pattern, keep paragraphs."""
-    text = _COMMENT.sub("", text)
+    text = T.COMMENT.sub("", text)
     text = re.sub(r"<ref[^>]*/>|<ref[^>]*>.*?</ref>", "", text, flags=re.S | re.I)
     for _ in range(50):
         new = re.sub(r"\{\{[^{}]*\}\}", "", text)
@@ -275,7 +275,7 @@ def parse_wikitext(page: RawPage) -> Document:
                                 f"{page.source}: {page.title or page.doc_id}: markup nested too deeply "
                                 "to parse; kept as text with the markup crudely stripped"))
         renderer, blocks, bold = Renderer(), _crude(text), ""
-    uncommented = _COMMENT.sub("", text)
+    uncommented = T.COMMENT.sub("", text)
     note_rules, title_rules = _noteta(renderer.noteta)
     if not title_rules:
         title_rules = _inline_title_rules(uncommented)
