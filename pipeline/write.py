@@ -28,7 +28,8 @@ class OutputWriter:
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
         for stale in out.glob(".tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+            if not _alive(stale.name.removeprefix(".tmp-")):  # a killed run's; not a running one's
+                shutil.rmtree(stale, ignore_errors=True)
         self.tmp = out / f".tmp-{os.getpid()}"
         (self.tmp / "tables").mkdir(parents=True)
         self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
@@ -83,6 +84,16 @@ class OutputWriter:
         for w in self.writers.values():
             w.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _replace_dir(new: Path, final: Path) -> None:

@@ -29,6 +29,7 @@ from . import links as wl
 
 _FOOTNOTE = re.compile(r"\[(?:注\s*|note\s*)?\d{1,3}\]|\[[a-z]\]", re.I)
 _TAGS = re.compile(r"<[^>]+>")
+_TABLES = re.compile(r"<table\b.*</table\s*>", re.I | re.S)  # first to last: nested tables stay whole
 WRAP_COLUMNS = 72
 
 # Pandoc's `[^1]` footnotes: markers leave the text; the plugin moves the bodies to the end of
@@ -127,6 +128,8 @@ class _Reader:
                 self.section.append(text)
             elif not self.title:
                 self.title = text
+            else:  # a second top-level heading is a section, not a second title
+                self.section = [text]
             return i + 3
         if t.type == "paragraph_open":
             rendered = self.inline(tokens[i + 1])
@@ -155,11 +158,18 @@ class _Reader:
         return i + 1
 
     def html(self, html: str) -> None:
-        if "<table" in html.lower():
-            from .htmltable import parse_html_tables
-
-            self.blocks.extend(parse_html_tables(html, self.section_path()))
+        """An HTML block: its tables as Tables, the text around them as paragraphs."""
+        m = _TABLES.search(html)
+        if m is None:
+            self.html_text(html)
             return
+        from .htmltable import parse_html_tables
+
+        self.html_text(html[:m.start()])
+        self.blocks.extend(parse_html_tables(m.group(0), self.section_path()))
+        self.html_text(html[m.end():])
+
+    def html_text(self, html: str) -> None:
         text = _TAGS.sub(" ", html).strip()
         if text:
             self.blocks.append(Paragraph(self.section_path(), text))
