@@ -45,6 +45,7 @@ def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
                 _links(result, doc.doc_id, section(block.section), item.links)
         elif isinstance(block, Table):
             _table(result, doc.doc_id, table_index, section(block.section), block)
+            _links(result, doc.doc_id, section(block.section), block.links)
             for row in block.rows:
                 for cell in row:
                     if not cell.from_span:  # a spanned cell's copies repeat its links

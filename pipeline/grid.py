@@ -96,7 +96,8 @@ def column_names(header_rows: Sequence[Sequence[Cell]], width: int) -> tuple[str
     return tuple(names)
 
 
-def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "") -> Table:
+def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "",
+                caption_links: Sequence[Link] = ()) -> Table:
     grid, ids = fill(rows)
     width = len(grid[0]) if grid else 0
     captions = [collapse(caption)] if collapse(caption) else []
@@ -116,11 +117,20 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
             start += 1
         else:
             break
+    # Links in the caption, a banner or a header row: their cells became names, not rows.
+    seen: set[int] = set()
+    head_links = list(caption_links)
+    for row, row_ids in zip(grid[:start], ids[:start]):
+        for cell, cell_id in zip(row, row_ids):
+            if cell_id not in seen:
+                seen.add(cell_id)
+                head_links.extend(cell.links)
     return Table(
         section=section,
         caption_original=" / ".join(captions),
         columns_original=column_names(header_rows, width),
         rows=tuple(tuple(row) for row in grid[start:]),
+        links=tuple(head_links),
     )
 
 

@@ -73,6 +73,7 @@ class Table:
     caption_original: str
     columns_original: tuple[str, ...]  # header text per column ("" where none)
     rows: tuple[tuple[Cell, ...], ...]  # body rows only; header rows became columns
+    links: tuple[Link, ...] = ()  # links in the caption and header rows (body cells keep their own)
     caption: str | None = None
     columns: tuple[str, ...] | None = None
 

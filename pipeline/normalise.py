@@ -130,6 +130,7 @@ class Normaliser:
                 columns_original=tuple(self.original(c) for c in block.columns_original),
                 columns=tuple(self.target(c) for c in block.columns_original),
                 rows=tuple(tuple(self.cell(c) for c in row) for row in block.rows),
+                links=self.links(block.links),
             )
         raise TypeError(f"unknown block {type(block).__name__}")
 
