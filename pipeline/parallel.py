@@ -13,6 +13,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 AHEAD = 4
 BATCH_PAGES = 16
@@ -36,11 +37,13 @@ def _apply(fn: Callable, batch: list) -> list:
 
 
 def ordered_map(fn: Callable, items: Iterable, jobs: int, needs_work: Callable = lambda x: True,
-                size_of: Callable = lambda x: 1) -> Iterator:
+                size_of: Callable = lambda x: 1, on_crash: Callable | None = None) -> Iterator:
     """fn(item) for items that need work, the item itself for the rest, all in input order.
 
     Items that need no work (cache hits, problems) never cross a process boundary.
-    With jobs <= 1 everything runs in this process.
+    With jobs <= 1 everything runs in this process. If a worker dies (a crash in a C extension,
+    the OOM killer), the items of the batches in flight are retried one per fresh process, and
+    an item that kills its process again gives `on_crash(item)` instead of stopping the run.
     """
     if jobs <= 1:
         for item in items:
@@ -50,18 +53,41 @@ def ordered_map(fn: Callable, items: Iterable, jobs: int, needs_work: Callable =
 
     # fork shares the already loaded dictionaries (OpenCC, jieba) with the workers for free.
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        pending: deque = deque()
+    state = {"pool": ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)}
+    pending: deque = deque()
+
+    def drain() -> Iterator:
+        batch, work, future = pending.popleft()
+        try:
+            done = future.result() if future is not None else []
+        except BrokenProcessPool:
+            state["pool"].shutdown(wait=False, cancel_futures=True)
+            done = [_isolated(fn, x, on_crash, ctx) for x in work]
+            state["pool"] = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+            for i, (b, w, _) in enumerate(pending):  # they died with the pool: run them again
+                pending[i] = (b, w, state["pool"].submit(_apply, fn, w) if w else None)
+        results = iter(done)
+        for item in batch:
+            yield next(results) if needs_work(item) else item
+
+    try:
         for batch in _batches(items, size_of):
             work = [x for x in batch if needs_work(x)]
-            pending.append((batch, pool.submit(_apply, fn, work) if work else None))
+            pending.append((batch, work, state["pool"].submit(_apply, fn, work) if work else None))
             while len(pending) >= jobs * AHEAD:
-                yield from _merge(*pending.popleft(), needs_work)
+                yield from drain()
         while pending:
-            yield from _merge(*pending.popleft(), needs_work)
+            yield from drain()
+    finally:
+        state["pool"].shutdown(wait=True, cancel_futures=True)
 
 
-def _merge(batch: list, future, needs_work: Callable) -> Iterator:
-    done = iter(future.result() if future is not None else ())
-    for item in batch:
-        yield next(done) if needs_work(item) else item
+def _isolated(fn: Callable, item, on_crash: Callable | None, ctx):
+    """fn(item) in a process of its own, so one bad item cannot take others down with it."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        try:
+            return pool.submit(fn, item).result()
+        except BrokenProcessPool:
+            if on_crash is None:
+                raise
+            return on_crash(item)

@@ -73,7 +73,8 @@ class Summary:
         ]
 
 
-TRANSIENT = frozenset({"timeout", "too-deep", "parse-error", "normalise-error", "extract-error"})
+TRANSIENT = frozenset({"timeout", "too-deep", "parse-error", "normalise-error", "extract-error",
+                       "worker-crash"})
 
 
 class PageTimeout(Exception):
@@ -130,6 +131,13 @@ def _from_cache(hit, page: RawPage):
     result, templates = hit
     result.document["source"] = page.source
     return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates
+
+
+def _crashed(todo: _Todo):
+    page = todo.page
+    return todo, Problem(page.source, page.doc_id, "parse", "worker-crash",
+                         f"{page.source}: {page.title or page.doc_id}: the worker process died on "
+                         "this page twice (a crash in a parser's C code, or out of memory)")
 
 
 def _work(options: Options, todo: _Todo):
@@ -189,7 +197,8 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     def results() -> Iterator[DocResult]:
         work = ordered_map(partial(_work, options), items(), jobs,
                            needs_work=lambda x: isinstance(x, _Todo),
-                           size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1)
+                           size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
+                           on_crash=_crashed)
         for item in work:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _Todo):
                 todo, item = item
