@@ -92,6 +92,18 @@ def fullwidth_punct(text: str) -> str:
     return "".join(chars)
 
 
+# Link anchors, cell values and headings repeat a lot within and across pages; both functions are
+# pure, so their results are kept (bounded).
+@lru_cache(maxsize=65536)
+def _original(text: str, source_variant: str) -> str:
+    return collapse(to_original(text, source_variant))
+
+
+@lru_cache(maxsize=65536)
+def _target(text: str, variant: str, rules: tuple) -> str:
+    return fullwidth_punct(collapse(to_variant(text, variant, rules)))
+
+
 class Normaliser:
     """Holds the per-document settings so each text field is one call."""
 
@@ -101,10 +113,10 @@ class Normaliser:
         self.rules = tuple(rules)
 
     def original(self, text: str) -> str:
-        return collapse(to_original(text, self.source_variant))
+        return _original(text, self.source_variant)
 
     def target(self, text: str) -> str:
-        return fullwidth_punct(collapse(to_variant(text, self.variant, self.rules)))
+        return _target(text, self.variant, self.rules)
 
     def link(self, link: Link) -> Link:
         return replace(link, anchor_original=self.original(link.anchor_original),
