@@ -53,7 +53,7 @@ class Dedup:
     def __init__(self, near: NearOptions = NearOptions()) -> None:
         self.seen: dict[str, tuple[str, int]] = {}
         self.near = NearIndex(near) if near.enabled else None
-        self.near_pointers: list[tuple[str, int]] = []
+        self.near_roots: dict[int, tuple[str, int]] = {}  # kept paragraphs only, by index id
 
     def __call__(self, result):
         kept, dups = [], []
@@ -64,9 +64,10 @@ class Dedup:
             method, similarity = "exact", 1.0
             if first is None and sig is not None and self.near is not None:
                 sig_id, root, similarity = self.near.add(sig)
-                self.near_pointers.append((row["doc_id"], row["para_index"]))
-                if root is not None:
-                    first, method = self.near_pointers[root], "near"
+                if root is None:
+                    self.near_roots[sig_id] = (row["doc_id"], row["para_index"])
+                else:
+                    first, method = self.near_roots[root], "near"
             if first is None:
                 if key:
                     self.seen[key] = (row["doc_id"], row["para_index"])

@@ -12,11 +12,13 @@ Clustering is transitive and deterministic: every signature joins the index, a n
 points at the root (kept paragraph) of the earliest best-matching candidate, so A≈B≈C puts B
 and C under A even if C is not close to A itself.
 
-Memory: per long paragraph, its signature (128 × 4 bytes) plus the LSH band keys; see README.
+Memory: per long paragraph, its signature (128 × 4 bytes) plus the LSH band keys, about 4.8 KB
+with datasketch's storage, for the most recent `window` long paragraphs only; see README.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +42,11 @@ class NearOptions:
     # At threshold 0.8 this gives 14 bands of 9 rows: a pair at Jaccard 0.85 is found 97.5% of
     # the time (datasketch's balanced default: 69%).
     lsh_weights: tuple[float, float] = (0.1, 0.9)
+    # Long paragraphs the index remembers (FIFO): bounds its memory (~4.8 KB each, so about
+    # 0.25 GB at the default, reached after roughly 35 MB of wikitext) whatever the dump's size.
+    # Near copies further apart than this many long paragraphs are not found; exact copies are
+    # found at any distance.
+    window: int = 50_000
 
 
 @lru_cache(maxsize=4)
@@ -84,11 +91,16 @@ def signature(text: str, opts: NearOptions) -> bytes | None:
 
 
 class NearIndex:
+    """The LSH index over the most recent `opts.window` long paragraphs (FIFO), so its memory is
+    bounded whatever the size of the dump; ids count every paragraph ever added."""
+
     def __init__(self, opts: NearOptions):
         self.opts = opts
         self.lsh = MinHashLSH(threshold=opts.threshold, num_perm=opts.num_perm, weights=opts.lsh_weights)
-        self.signatures: list[np.ndarray] = []
-        self.roots: list[int] = []  # index of the kept paragraph each signature belongs to
+        self.signatures: dict[int, np.ndarray] = {}  # the live window, by id
+        self.roots: dict[int, int] = {}  # id -> id of the kept paragraph it belongs to
+        self.order: deque[int] = deque()
+        self.count = 0
 
     def add(self, sig: bytes) -> tuple[int, int | None, float]:
         """Insert a signature; (its id, the id of the kept paragraph it repeats or None, similarity)."""
@@ -99,8 +111,13 @@ class NearIndex:
             sim = float(np.mean(self.signatures[cand] == values))
             if sim >= self.opts.threshold and sim > best_sim:
                 best, best_sim = cand, sim
-        new_id = len(self.signatures)
-        self.signatures.append(values)
-        self.roots.append(new_id if best is None else self.roots[best])
+        new_id, self.count = self.count, self.count + 1
+        root = new_id if best is None else self.roots[best]
+        self.signatures[new_id], self.roots[new_id] = values, root
         self.lsh.insert(new_id, minhash)
-        return new_id, None if best is None else self.roots[best], best_sim
+        self.order.append(new_id)
+        if len(self.order) > self.opts.window:
+            old = self.order.popleft()
+            self.lsh.remove(old)
+            del self.signatures[old], self.roots[old]
+        return new_id, None if best is None else root, best_sim

@@ -82,3 +82,16 @@ def test_clusters_are_transitive():
     ids = [index.add(signature(t, opts)) for t in (base, b, c)]
     assert ids[0][1] is None and ids[1][1] == 0
     assert ids[2][1] in (0, None)  # c joins a's cluster through b, or stands alone; never another root
+
+
+def test_index_memory_is_bounded_by_its_window():
+    opts = NearOptions(min_chars=10, window=50)
+    index = NearIndex(opts)
+    texts = [f"第{i}段完全不同的内容编号{i * 7919}以及更多的文字" for i in range(200)]
+    for t in texts:
+        index.add(signature(t, opts))
+    assert len(index.signatures) == 50 and len(index.order) == 50 and index.count == 200
+    # A copy of a recent paragraph is still found; one of an evicted paragraph is not.
+    _, recent, _ = index.add(signature(texts[190], opts))
+    _, evicted, _ = index.add(signature(texts[0], opts))
+    assert recent == 190 and evicted is None
