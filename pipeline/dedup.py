@@ -6,8 +6,8 @@ The first occurrence in input order is kept; every later one leaves `paragraphs`
 `duplicates` row pointing at the kept one, so nothing vanishes. Paragraphs whose key is empty
 (only punctuation or symbols) are never treated as duplicates.
 
-Memory: one entry per distinct key (a 16-hex-digit string and a pointer) and one signature per
-long paragraph, never the texts.
+Memory: one small entry per distinct paragraph (about 100 bytes: a 64-bit key and a packed
+pointer), and the near-duplicate index's bounded window (neardup.py); never the texts.
 """
 
 from __future__ import annotations
@@ -51,30 +51,42 @@ class Dedup:
     """
 
     def __init__(self, near: NearOptions = NearOptions()) -> None:
-        self.seen: dict[str, tuple[str, int]] = {}
+        # One entry per distinct paragraph for the whole run, so kept small: the 64-bit key as
+        # an int, the kept paragraph as one int (document number << 24 | para_index).
+        self.seen: dict[int, int] = {}
+        self.doc_ids: list[str] = []
         self.near = NearIndex(near) if near.enabled else None
-        self.near_roots: dict[int, tuple[str, int]] = {}  # kept paragraphs only, by index id
+        self.near_roots: dict[int, int] = {}  # index id of a kept paragraph -> packed pointer
+
+    def _pointer(self, packed: int) -> tuple[str, int]:
+        return self.doc_ids[packed >> 24], packed & 0xFFFFFF
 
     def __call__(self, result):
         kept, dups = [], []
+        doc_no = len(self.doc_ids)
+        self.doc_ids.append(result.doc_id)
         for row in result.paragraphs:
             row = dict(row)
-            key, sig = row["norm_hash"], row.pop("_minhash", None)
-            first = self.seen.get(key) if key else None
+            key = int(row["norm_hash"], 16) if row["norm_hash"] else None
+            sig = row.pop("_minhash", None)
+            here = doc_no << 24 | row["para_index"]
+            first = self.seen.get(key) if key is not None else None
             method, similarity = "exact", 1.0
             if first is None and sig is not None and self.near is not None:
                 sig_id, root, similarity = self.near.add(sig)
                 if root is None:
-                    self.near_roots[sig_id] = (row["doc_id"], row["para_index"])
+                    self.near_roots[sig_id] = here
                 else:
                     first, method = self.near_roots[root], "near"
+                self._forget_old_roots()
             if first is None:
-                if key:
-                    self.seen[key] = (row["doc_id"], row["para_index"])
+                if key is not None:
+                    self.seen[key] = here
                 kept.append(row)
                 continue
-            if key:  # a later identical copy is an exact duplicate of the same kept paragraph
+            if key is not None:  # a later identical copy is an exact duplicate of the same one
                 self.seen.setdefault(key, first)
+            first = self._pointer(first)
             dups.append({
                 "doc_id": row["doc_id"], "para_index": row["para_index"],
                 "section": row["section"], "text_original": row["text_original"],
@@ -83,6 +95,14 @@ class Dedup:
             })
         document = dict(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
         return replace(result, paragraphs=kept, document=document), dups
+
+    def _forget_old_roots(self) -> None:
+        """Pointers of kept paragraphs no paragraph in the near index's window belongs to any
+        more can go: nothing can match them again. Done every half window, so it stays cheap."""
+        index = self.near
+        if index.count % max(1, index.opts.window // 2) == 0 and len(self.near_roots) > index.opts.window:
+            live = set(index.roots.values())
+            self.near_roots = {k: v for k, v in self.near_roots.items() if k in live}
 
 
 def dedup(results: Iterable, near: NearOptions = NearOptions()) -> Iterator:
