@@ -94,12 +94,12 @@ def fullwidth_punct(text: str) -> str:
 
 # Link anchors, cell values and headings repeat a lot within and across pages; both functions are
 # pure, so their results are kept (bounded).
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _original(text: str, source_variant: str) -> str:
     return collapse(to_original(text, source_variant))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _target(text: str, variant: str, rules: tuple) -> str:
     return fullwidth_punct(collapse(to_variant(text, variant, rules)))
 
