@@ -6,8 +6,10 @@ The first occurrence in input order is kept; every later one leaves `paragraphs`
 `duplicates` row pointing at the kept one, so nothing vanishes. Paragraphs whose key is empty
 (only punctuation or symbols) are never treated as duplicates.
 
-Memory: one small entry per distinct paragraph (about 100 bytes: a 64-bit key and a packed
-pointer), and the near-duplicate index's bounded window (neardup.py); never the texts.
+Memory: flat. What must be remembered for the whole run (one 64-bit key and a pointer per
+distinct paragraph, the document ids, the near-duplicate index) lives in one throwaway SQLite
+file (`scratch`, next to the outputs; by default a temporary file), never the texts. Only
+SQLite's bounded page cache is in memory.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 
 from .convert import converter
-from .neardup import NearIndex, NearOptions
+from .neardup import NearIndex, NearOptions, scratch_db
 
 
 @lru_cache(maxsize=None)
@@ -48,44 +51,46 @@ class Dedup:
 
     Exact keys first; a paragraph that is not an exact repeat but carries a MinHash signature
     (`_minhash`, see neardup.py) is then checked against the near-duplicate index.
+    A kept paragraph is remembered as one int (document number << 24 | para_index).
     """
 
-    def __init__(self, near: NearOptions = NearOptions()) -> None:
-        # One entry per distinct paragraph for the whole run, so kept small: the 64-bit key as
-        # an int, the kept paragraph as one int (document number << 24 | para_index).
-        self.seen: dict[int, int] = {}
-        self.doc_ids: list[str] = []
-        self.near = NearIndex(near) if near.enabled else None
-        self.near_roots: dict[int, int] = {}  # index id of a kept paragraph -> packed pointer
+    def __init__(self, near: NearOptions = NearOptions(), scratch: Path | str = "") -> None:
+        self.db = scratch_db(scratch)
+        self.db.execute("CREATE TABLE exact (key INTEGER PRIMARY KEY, ptr INTEGER)")
+        self.db.execute("CREATE TABLE docs (no INTEGER PRIMARY KEY, doc_id TEXT)")
+        self.docs = 0
+        self.near = NearIndex(near, self.db) if near.enabled else None
 
     def _pointer(self, packed: int) -> tuple[str, int]:
-        return self.doc_ids[packed >> 24], packed & 0xFFFFFF
+        (doc_id,) = self.db.execute("SELECT doc_id FROM docs WHERE no = ?", (packed >> 24,)).fetchone()
+        return doc_id, packed & 0xFFFFFF
+
+    def _first(self, key: int) -> int | None:
+        row = self.db.execute("SELECT ptr FROM exact WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
 
     def __call__(self, result):
         kept, dups = [], []
-        doc_no = len(self.doc_ids)
-        self.doc_ids.append(result.doc_id)
+        doc_no, self.docs = self.docs, self.docs + 1
+        self.db.execute("INSERT INTO docs VALUES (?, ?)", (doc_no, result.doc_id))
         for row in result.paragraphs:
             row = dict(row)
-            key = int(row["norm_hash"], 16) if row["norm_hash"] else None
+            # SQLite integers are signed 64-bit
+            key = int.from_bytes(bytes.fromhex(row["norm_hash"]), "big", signed=True) if row["norm_hash"] else None
             sig = row.pop("_minhash", None)
             here = doc_no << 24 | row["para_index"]
-            first = self.seen.get(key) if key is not None else None
+            first = self._first(key) if key is not None else None
             method, similarity = "exact", 1.0
             if first is None and sig is not None and self.near is not None:
-                sig_id, root, similarity = self.near.add(sig)
-                if root is None:
-                    self.near_roots[sig_id] = here
-                else:
-                    first, method = self.near_roots[root], "near"
-                self._forget_old_roots()
+                _, first, similarity = self.near.add(sig, payload=here)
+                method = "near"
             if first is None:
                 if key is not None:
-                    self.seen[key] = here
+                    self.db.execute("INSERT INTO exact VALUES (?, ?)", (key, here))
                 kept.append(row)
                 continue
             if key is not None:  # a later identical copy is an exact duplicate of the same one
-                self.seen.setdefault(key, first)
+                self.db.execute("INSERT OR IGNORE INTO exact VALUES (?, ?)", (key, first))
             first = self._pointer(first)
             dups.append({
                 "doc_id": row["doc_id"], "para_index": row["para_index"],
@@ -96,17 +101,15 @@ class Dedup:
         document = dict(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
         return replace(result, paragraphs=kept, document=document), dups
 
-    def _forget_old_roots(self) -> None:
-        """Pointers of kept paragraphs no paragraph in the near index's window belongs to any
-        more can go: nothing can match them again. Done every half window, so it stays cheap."""
-        index = self.near
-        if index.count % max(1, index.opts.window // 2) == 0 and len(self.near_roots) > index.opts.window:
-            live = set(index.roots.values())
-            self.near_roots = {k: v for k, v in self.near_roots.items() if k in live}
+    def close(self) -> None:
+        self.db.close()
 
 
-def dedup(results: Iterable, near: NearOptions = NearOptions()) -> Iterator:
+def dedup(results: Iterable, near: NearOptions = NearOptions(), scratch: Path | str = "") -> Iterator:
     """(DocResult with kept paragraphs, duplicate rows) for each DocResult, in order."""
-    step = Dedup(near)
-    for result in results:
-        yield step(result)
+    step = Dedup(near, scratch)
+    try:
+        for result in results:
+            yield step(result)
+    finally:
+        step.close()

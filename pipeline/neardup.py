@@ -1,29 +1,35 @@
-"""Near-duplicate detection: MinHash signatures of paragraphs, and an LSH index over them (datasketch).
+"""Near-duplicate detection: MinHash signatures of paragraphs (datasketch), and an LSH index over them.
 
 In: the dedup text of a paragraph (NFKC, Simplified, no whitespace or punctuation; see
 dedup.dedup_text). Out: a signature (computed per page, in the workers, and cached), and for each
 new signature the earlier paragraph it nearly repeats, if any, with the estimated similarity.
 
 Defaults (all options of `NearOptions`): character 5-grams, 128 permutations, Jaccard threshold
-0.8, an LSH band layout tuned for recall (candidates are verified on their signatures). Paragraphs whose dedup text is shorter than 30 characters use exact matching only: a few
-changed characters in a short text are a different statement, not a copy.
+0.8, datasketch's LSH band layout tuned for recall (candidates are verified on their
+signatures). Paragraphs whose dedup text is shorter than 30 characters use exact matching only:
+a few changed characters in a short text are a different statement, not a copy.
 
 Clustering is transitive and deterministic: every signature joins the index, a near duplicate
 points at the root (kept paragraph) of the earliest best-matching candidate, so A≈B≈C puts B
 and C under A even if C is not close to A itself.
 
-Memory: per long paragraph, its signature (128 × 4 bytes) plus the LSH band keys, about 4.8 KB
-with datasketch's storage, for the most recent `window` long paragraphs only; see README.
+Memory: none per paragraph. The index is an SQLite table on disk (a throwaway file next to the
+outputs), about 0.8 KB per long paragraph of disk: its signature (128 × 4 bytes) and one
+64-bit key per LSH band. datasketch's in-memory MinHashLSH needs about 4.6 KB of RAM per
+paragraph, so a dump of a million pages could not fit; a window of recent paragraphs would
+miss copies further apart. Here every earlier paragraph of the run is found.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param  # the band layout MinHashLSH would choose
 
 
 SCHEME = "affine32"  # datasketch 2's default; named so signatures round-trip through the cache
@@ -42,11 +48,6 @@ class NearOptions:
     # At threshold 0.8 this gives 14 bands of 9 rows: a pair at Jaccard 0.85 is found 97.5% of
     # the time (datasketch's balanced default: 69%).
     lsh_weights: tuple[float, float] = (0.1, 0.9)
-    # Long paragraphs the index remembers (FIFO): bounds its memory (~4.8 KB each, so about
-    # 0.25 GB at the default, reached after roughly 35 MB of wikitext) whatever the dump's size.
-    # Near copies further apart than this many long paragraphs are not found; exact copies are
-    # found at any distance.
-    window: int = 50_000
 
 
 @lru_cache(maxsize=4)
@@ -90,34 +91,68 @@ def signature(text: str, opts: NearOptions) -> bytes | None:
     return m.hashvalues.astype(np.uint32).tobytes()  # affine32 values are 32-bit
 
 
-class NearIndex:
-    """The LSH index over the most recent `opts.window` long paragraphs (FIFO), so its memory is
-    bounded whatever the size of the dump; ids count every paragraph ever added."""
+def band_keys(values: np.ndarray, bands: int, rows: int) -> list[int]:
+    """One signed 64-bit key per LSH band: the band's `rows` values and its number, mixed.
 
-    def __init__(self, opts: NearOptions):
+    (datasketch keys bands by their bytes in per-band dicts of sets, about 4.6 KB per paragraph
+    in memory; integer keys can live in an SQLite table on disk instead.)
+    """
+    v = values[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    h = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        for k in range(rows):
+            h = (h ^ v[:, k]) * np.uint64(0x100000001B3)
+            h ^= h >> np.uint64(29)
+    return h.view(np.int64).tolist()
+
+
+class NearIndex:
+    """The LSH index over every long paragraph of the run, kept in SQLite (see module doc).
+
+    `add` returns the `payload` of the root a new signature joins (by default its id, a count of
+    signatures added), so the caller can keep any pointer there without a map in memory.
+    """
+
+    def __init__(self, opts: NearOptions, db: sqlite3.Connection | None = None):
         self.opts = opts
-        self.lsh = MinHashLSH(threshold=opts.threshold, num_perm=opts.num_perm, weights=opts.lsh_weights)
-        self.signatures: dict[int, np.ndarray] = {}  # the live window, by id
-        self.roots: dict[int, int] = {}  # id -> id of the kept paragraph it belongs to
-        self.order: deque[int] = deque()
+        self.bands, self.rows = _optimal_param(opts.threshold, opts.num_perm, *opts.lsh_weights)
+        self.db = db if db is not None else scratch_db()
+        self.db.execute("CREATE TABLE near (id INTEGER PRIMARY KEY, root INTEGER, payload INTEGER, sig BLOB)")
+        self.db.execute("CREATE TABLE bands (key INTEGER, id INTEGER, PRIMARY KEY (key, id)) WITHOUT ROWID")
         self.count = 0
 
-    def add(self, sig: bytes) -> tuple[int, int | None, float]:
-        """Insert a signature; (its id, the id of the kept paragraph it repeats or None, similarity)."""
+    def add(self, sig: bytes, payload: int | None = None) -> tuple[int, int | None, float]:
+        """Insert a signature; (its id, the payload of the kept paragraph it repeats or None,
+        similarity)."""
         values = np.frombuffer(sig, dtype=np.uint32)
-        minhash = LeanMinHash(seed=self.opts.seed, hashvalues=values, scheme=SCHEME)
-        best, best_sim = None, 0.0
-        for cand in sorted(self.lsh.query(minhash)):
-            sim = float(np.mean(self.signatures[cand] == values))
+        keys = band_keys(values, self.bands, self.rows)
+        marks = ",".join("?" * len(keys))
+        cands = self.db.execute(
+            f"SELECT DISTINCT n.id, n.root, n.sig FROM bands b JOIN near n ON n.id = b.id "
+            f"WHERE b.key IN ({marks}) ORDER BY n.id", keys).fetchall()
+        best, best_root, best_sim = None, None, 0.0
+        for cand, root, cand_sig in cands:
+            sim = float(np.mean(np.frombuffer(cand_sig, dtype=np.uint32) == values))
             if sim >= self.opts.threshold and sim > best_sim:
-                best, best_sim = cand, sim
+                best, best_root, best_sim = cand, root, sim
         new_id, self.count = self.count, self.count + 1
-        root = new_id if best is None else self.roots[best]
-        self.signatures[new_id], self.roots[new_id] = values, root
-        self.lsh.insert(new_id, minhash)
-        self.order.append(new_id)
-        if len(self.order) > self.opts.window:
-            old = self.order.popleft()
-            self.lsh.remove(old)
-            del self.signatures[old], self.roots[old]
-        return new_id, None if best is None else root, best_sim
+        payload = new_id if payload is None else payload
+        root = new_id if best is None else best_root
+        self.db.execute("INSERT INTO near VALUES (?, ?, ?, ?)",
+                        (new_id, root, payload, sig))
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, new_id) for k in keys])
+        if best is None:
+            return new_id, None, 0.0
+        (root_payload,) = self.db.execute("SELECT payload FROM near WHERE id = ?", (root,)).fetchone()
+        return new_id, root_payload, best_sim
+
+
+def scratch_db(path: Path | str = "") -> sqlite3.Connection:
+    """A throwaway SQLite database for run-long state ('' = a private temporary file that SQLite
+    deletes on close). Memory is its page cache (32 MB at most); the rest stays on disk."""
+    db = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE",
+                   "cache_size=-32768", "temp_store=FILE"):
+        db.execute(f"PRAGMA {pragma}")
+    db.execute("BEGIN")  # one long transaction: nothing here must survive a crash
+    return db

@@ -229,7 +229,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     complete = False
     try:
         initialise_tokens()  # before workers fork, so they share the dictionary
-        for result, dups in dedup(results(), options.near):
+        for result, dups in dedup(results(), options.near, scratch=writer.tmp / "dedup.sqlite"):
             summary.documents += 1
             summary.paragraphs += len(result.paragraphs)
             summary.duplicates += len(dups)

@@ -84,14 +84,14 @@ def test_clusters_are_transitive():
     assert ids[2][1] in (0, None)  # c joins a's cluster through b, or stands alone; never another root
 
 
-def test_index_memory_is_bounded_by_its_window():
-    opts = NearOptions(min_chars=10, window=50)
+def test_index_finds_copies_at_any_distance_and_keeps_nothing_in_memory():
+    opts = NearOptions(min_chars=10)
     index = NearIndex(opts)
-    texts = [f"第{i}段完全不同的内容编号{i * 7919}以及更多的文字" for i in range(200)]
-    for t in texts:
-        index.add(signature(t, opts))
-    assert len(index.signatures) == 50 and len(index.order) == 50 and index.count == 200
-    # A copy of a recent paragraph is still found; one of an evicted paragraph is not.
-    _, recent, _ = index.add(signature(texts[190], opts))
-    _, evicted, _ = index.add(signature(texts[0], opts))
-    assert recent == 190 and evicted is None
+    texts = [f"第{i}段完全不同的内容编号{i * 7919}以及更多的文字" for i in range(2000)]
+    for i, t in enumerate(texts):
+        assert index.add(signature(t, opts), payload=10_000 + i)[1] is None
+    assert vars(index).keys() == {"opts", "bands", "rows", "db", "count"}  # no per-paragraph state
+    # The first paragraph is found 2,000 paragraphs later; the payload of its root comes back.
+    new_id, root, sim = index.add(signature(texts[0], opts))
+    assert (new_id, root, sim) == (2000, 10_000, 1.0)
+    assert index.db.execute("SELECT count(*) FROM near").fetchone() == (2001,)
