@@ -82,7 +82,6 @@ class Cache:
     def __init__(self, folder: Path | None):
         self.stats = CacheStats()
         self.db = None
-        self.seen: set[str] = set()
         self.pending = 0
         if folder is None:
             return
@@ -91,6 +90,10 @@ class Cache:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS results (doc_id TEXT PRIMARY KEY, key TEXT, blob BLOB)")
+        # The pages of this run, to forget the others at the end: a temporary table (on disk),
+        # not a set, so memory does not grow with the dump.
+        self.db.execute("PRAGMA temp_store=FILE")
+        self.db.execute("CREATE TEMP TABLE seen (doc_id TEXT PRIMARY KEY)")
 
     @property
     def enabled(self) -> bool:
@@ -98,10 +101,10 @@ class Cache:
 
     def get(self, doc_id: str, key: str):
         """The cached result for an unchanged page; counts new/changed/unchanged."""
-        self.seen.add(doc_id)
         if self.db is None:
             self.stats.new += 1
             return None
+        self.db.execute("INSERT OR IGNORE INTO temp.seen VALUES (?)", (doc_id,))
         row = self.db.execute("SELECT key, blob FROM results WHERE doc_id = ?", (doc_id,)).fetchone()
         if row is None:
             self.stats.new += 1
@@ -127,10 +130,8 @@ class Cache:
         if self.db is None:
             return
         if complete:
-            stored = [r[0] for r in self.db.execute("SELECT doc_id FROM results")]
-            gone = [(d,) for d in stored if d not in self.seen]
-            self.db.executemany("DELETE FROM results WHERE doc_id = ?", gone)
-            self.stats.removed = len(gone)
+            self.stats.removed = self.db.execute(
+                "DELETE FROM results WHERE doc_id NOT IN (SELECT doc_id FROM temp.seen)").rowcount
         self.db.commit()
         self.db.close()
         self.db = None
