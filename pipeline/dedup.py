@@ -77,12 +77,12 @@ class Dedup:
             row = dict(row)
             # SQLite integers are signed 64-bit
             key = int.from_bytes(bytes.fromhex(row["norm_hash"]), "big", signed=True) if row["norm_hash"] else None
-            sig = row.pop("_minhash", None)
+            sig, keys = row.pop("_minhash", None), row.pop("_bands", None)
             here = doc_no << 24 | row["para_index"]
             first = self._first(key) if key is not None else None
             method, similarity = "exact", 1.0
             if first is None and sig is not None and self.near is not None:
-                _, first, similarity = self.near.add(sig, payload=here)
+                _, first, similarity = self.near.add(sig, payload=here, keys=keys)
                 method = "near"
             if first is None:
                 if key is not None:

@@ -16,7 +16,7 @@ from .dedup import dedup_text, hash_key
 from .grid import unique_columns
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
-from .neardup import NearOptions, signature
+from .neardup import NearOptions, lsh_keys, signature
 from .normalise import script_of
 from .tokens import Entities, keywords, tokenize
 from .values import infer_dtype, parse_date, parse_number
@@ -94,7 +94,8 @@ def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
     for row in result.paragraphs:
         row["tokens"], row["tokens_original"] = tokenize(row["text"] or "", row["text_original"], entities)
         all_tokens.extend(row["tokens"])
-        row["_minhash"] = signature(row.pop("_dedup_text"), near)
+        row["_minhash"] = sig = signature(row.pop("_dedup_text"), near)
+        row["_bands"] = None if sig is None else lsh_keys(sig, near)  # here, not in the one dedup process
     result.keywords.extend(
         {"doc_id": doc.doc_id, "rank": rank, "keyword": word, "weight": weight}
         for rank, (word, weight) in enumerate(keywords(all_tokens), 1)

@@ -106,6 +106,16 @@ def band_keys(values: np.ndarray, bands: int, rows: int) -> list[int]:
     return h.view(np.int64).tolist()
 
 
+@lru_cache(maxsize=4)
+def _layout(opts: NearOptions) -> tuple[int, int]:
+    return _optimal_param(opts.threshold, opts.num_perm, *opts.lsh_weights)
+
+
+def lsh_keys(sig: bytes, opts: NearOptions) -> list[int]:
+    """The LSH band keys of a signature (computed next to it, in the workers)."""
+    return band_keys(np.frombuffer(sig, dtype=np.uint32), *_layout(opts))
+
+
 class NearIndex:
     """The LSH index over every long paragraph of the run, kept in SQLite (see module doc).
 
@@ -115,17 +125,17 @@ class NearIndex:
 
     def __init__(self, opts: NearOptions, db: sqlite3.Connection | None = None):
         self.opts = opts
-        self.bands, self.rows = _optimal_param(opts.threshold, opts.num_perm, *opts.lsh_weights)
         self.db = db if db is not None else scratch_db()
         self.db.execute("CREATE TABLE near (id INTEGER PRIMARY KEY, root INTEGER, payload INTEGER, sig BLOB)")
         self.db.execute("CREATE TABLE bands (key INTEGER, id INTEGER, PRIMARY KEY (key, id)) WITHOUT ROWID")
         self.count = 0
 
-    def add(self, sig: bytes, payload: int | None = None) -> tuple[int, int | None, float]:
-        """Insert a signature; (its id, the payload of the kept paragraph it repeats or None,
-        similarity)."""
+    def add(self, sig: bytes, payload: int | None = None, keys: list[int] | None = None
+            ) -> tuple[int, int | None, float]:
+        """Insert a signature (and its `lsh_keys`, if known); (its id, the payload of the kept
+        paragraph it repeats or None, similarity)."""
         values = np.frombuffer(sig, dtype=np.uint32)
-        keys = band_keys(values, self.bands, self.rows)
+        keys = lsh_keys(sig, self.opts) if keys is None else keys
         marks = ",".join("?" * len(keys))
         cands = self.db.execute(
             f"SELECT DISTINCT n.id, n.root, n.sig FROM bands b JOIN near n ON n.id = b.id "

@@ -90,7 +90,7 @@ def test_index_finds_copies_at_any_distance_and_keeps_nothing_in_memory():
     texts = [f"第{i}段完全不同的内容编号{i * 7919}以及更多的文字" for i in range(2000)]
     for i, t in enumerate(texts):
         assert index.add(signature(t, opts), payload=10_000 + i)[1] is None
-    assert vars(index).keys() == {"opts", "bands", "rows", "db", "count"}  # no per-paragraph state
+    assert vars(index).keys() == {"opts", "db", "count"}  # no per-paragraph state
     # The first paragraph is found 2,000 paragraphs later; the payload of its root comes back.
     new_id, root, sim = index.add(signature(texts[0], opts))
     assert (new_id, root, sim) == (2000, 10_000, 1.0)

@@ -1,7 +1,7 @@
 """Where the CPU goes: a dump in, each stage's share of one cold `--jobs 1` run out (JSON).
 
-`python -m pipeline.bench.profile DUMP OUT_JSON` runs `pipeline.run.run` in this process
-(no cache, one job) under a small sampling profiler: a SIGPROF timer interrupts the process every
+`python -m pipeline.bench.profile DUMP OUT_JSON [CACHE_DIR]` runs `pipeline.run.run` in this process
+(no cache, or a rerun with CACHE_DIR; one job) under a small sampling profiler: a SIGPROF timer interrupts the process every
 few milliseconds of CPU time and the handler looks at the stack. (A sampling *thread* would be
 wrong here: it can only look when the main thread releases the GIL, so it over-counts numpy,
 bz2 and file writes and hardly sees pure-Python code such as jieba.) A sample is charged to the innermost frame that belongs to one of our
@@ -44,7 +44,8 @@ def _module(filename: str, root: str) -> str | None:
     return filename[len(root):].removesuffix(".py").replace("/", ".")
 
 
-def profile(dump: Path) -> dict:
+def profile(dump: Path, cache: Path | None = None) -> dict:
+    """A cold run's profile; with `cache`, of a rerun with that cache (filled first if empty)."""
     import pipeline
     from pipeline.run import Options, run
 
@@ -76,11 +77,13 @@ def profile(dump: Path) -> dict:
             inner[ours[1]] += 1
 
     with tempfile.TemporaryDirectory() as tmp:
+        if cache is not None and not (cache / "documents.sqlite").exists():
+            run([dump], Path(tmp) / "fill", Options(), quiet=True, cache_dir=cache, jobs=1)
         previous = signal.signal(signal.SIGPROF, sample)
         started, cpu = time.perf_counter(), time.process_time()
         signal.setitimer(signal.ITIMER_PROF, INTERVAL, INTERVAL)
         try:
-            summary = run([dump], Path(tmp) / "out", Options(), quiet=True, cache_dir=None, jobs=1)
+            summary = run([dump], Path(tmp) / "out", Options(), quiet=True, cache_dir=cache, jobs=1)
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0, 0)
             signal.signal(signal.SIGPROF, previous)
@@ -100,6 +103,6 @@ def profile(dump: Path) -> dict:
 
 
 if __name__ == "__main__":
-    result = profile(Path(sys.argv[1]))
+    result = profile(Path(sys.argv[1]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)
     Path(sys.argv[2]).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(result["stages"]))
