@@ -1,8 +1,9 @@
 """Write: output rows in, Parquet + CSV files out, atomically.
 
-Rows stream into Parquet row groups under `<out>/.tmp-<pid>/` (memory holds one batch per
-output, not the run). On `commit()` each Parquet also becomes `csv/<name>.csv` (UTF-8 with BOM so
-Excel shows Chinese; list columns as JSON arrays), and everything is renamed into place with the
+Rows stream in batches into Parquet row groups and, batch by batch, into `csv/<name>.csv` (UTF-8
+with BOM so Excel shows Chinese; list columns as JSON arrays) under `<out>/.tmp-<pid>/`: memory
+holds one batch per output, not the run, and with `--jobs` the CSV work overlaps the workers'
+instead of waiting for the end. On `commit()` everything is renamed into place with the
 manifest last: a killed run leaves the previous outputs or a stray `.tmp-*` folder, never a
 half-written file under a final name. Zero-row outputs are written with their schema.
 """
@@ -36,8 +37,10 @@ class OutputWriter:
                 shutil.rmtree(stale, ignore_errors=True)
         self.tmp = out / f".tmp-{os.getpid()}"
         (self.tmp / "tables").mkdir(parents=True)
+        (self.tmp / "csv").mkdir()
         self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
         self.writers: dict[str, pq.ParquetWriter] = {}
+        self.csv_files: dict[str, tuple] = {}  # name -> (open file, csv.writer)
         self.counts: dict[str, int] = {name: 0 for name in SCHEMAS}
         self.made: set[Path] = {self.tmp / "tables"}
 
@@ -67,15 +70,19 @@ class OutputWriter:
             self.writers[name] = pq.ParquetWriter(self.tmp / f"{name}.parquet", schema)
         self.writers[name].write_table(table)
         self.buffers[name] = []
+        if name not in self.csv_files:
+            f = open(self.tmp / "csv" / f"{name}.csv", "w", encoding="utf-8", newline="")
+            f.write(BOM)
+            self.csv_files[name] = f, csv.writer(f)  # csv.writer writes None as an empty field
+            self.csv_files[name][1].writerow(schema.names)
+        self.csv_files[name][1].writerows(_csv_rows(table))
 
     def commit(self, manifest: dict) -> None:
         for name in SCHEMAS:
             if self.buffers[name] or name not in self.writers:
                 self._flush(name)
             self.writers[name].close()
-        (self.tmp / "csv").mkdir()
-        for name in SCHEMAS:
-            _parquet_to_csv(self.tmp / f"{name}.parquet", self.tmp / "csv" / f"{name}.csv")
+            self.csv_files[name][0].close()
         manifest_tmp = self.tmp / "manifest.json"
         manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         for name in SCHEMAS:
@@ -88,6 +95,8 @@ class OutputWriter:
     def abort(self) -> None:
         for w in self.writers.values():
             w.close()
+        for f, _ in self.csv_files.values():
+            f.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -109,19 +118,13 @@ def _replace_dir(new: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _parquet_to_csv(src: Path, dst: Path) -> None:
-    pf = pq.ParquetFile(src)
-    schema = pf.schema_arrow
-    lists = [i for i, f in enumerate(schema) if pa.types.is_list(f.type)]
-    with open(dst, "w", encoding="utf-8", newline="") as f:
-        f.write(BOM)
-        w = csv.writer(f)  # writes None as an empty field
-        w.writerow(schema.names)
-        for batch in pf.iter_batches(batch_size=BATCH_ROWS):
-            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            for i in lists:
-                cols[i] = ["" if v is None else _json_strings(v) for v in cols[i]]
-            w.writerows(zip(*cols))
+def _csv_rows(table: pa.Table):
+    """The table's rows as CSV fields: list columns as JSON arrays, nulls as None."""
+    cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    for i, field in enumerate(table.schema):
+        if pa.types.is_list(field.type):
+            cols[i] = ["" if v is None else _json_strings(v) for v in cols[i]]
+    return zip(*cols)
 
 
 def _json_strings(values: list[str]) -> str:
