@@ -13,6 +13,7 @@ The string functions are idempotent: normalising a normalised text changes nothi
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
 
@@ -52,13 +53,12 @@ def script_of(text: str) -> str:
     character (里, 于, 干) in a long Traditional text does not make it mixed.
     Han text with neither kind (中文) is valid Simplified and counts as `hans`.
     """
-    counts = [0, 0, 0]
-    han = False
-    for ch in _HAN.findall(text):
-        han = True
-        counts[_char_class(ch)] += 1
-    if not han:
+    chars = Counter(_HAN.findall(text))  # each distinct character classified once
+    if not chars:
         return "none"
+    counts = [0, 0, 0]
+    for ch, n in chars.items():
+        counts[_char_class(ch)] += n
     trad, simp = counts[1], counts[2]
     if trad and simp and min(trad, simp) * 10 >= max(trad, simp):
         return "mixed"
@@ -154,14 +154,16 @@ class Normaliser:
 def source_variant_of(doc: Document) -> str:
     """The variant the author wrote in: Traditional when the page's own text has more
     Traditional-only than Simplified-only characters."""
-    counts = [0, 0, 0]
+    chars: Counter[str] = Counter()
     seen = 0
     for text in _texts(doc):
-        for ch in _HAN.findall(strip_markup(text)):
-            counts[_char_class(ch)] += 1
+        chars.update(_HAN.findall(strip_markup(text)))
         seen += len(text)
         if seen > 20000:  # the start of a page tells its script as well as the whole
             break
+    counts = [0, 0, 0]
+    for ch, n in chars.items():
+        counts[_char_class(ch)] += n
     return "zh-hant" if counts[1] > counts[2] else "zh-hans"
 
 

@@ -30,8 +30,10 @@ jieba.setLogLevel(logging.WARNING)
 
 
 def initialise() -> None:
-    """Load jieba's dictionary once, before worker processes fork, so they share it."""
+    """Load jieba's dictionary and IDF table once, before worker processes fork, so they share
+    them instead of each loading its own."""
     jieba.initialize()
+    _tfidf()
 
 
 class Entities:
