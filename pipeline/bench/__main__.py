@@ -43,6 +43,9 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_REPEATS", 3)))
     p.add_argument("--no-peers", action="store_true", help="skip WikiExtractor (no venv install)")
     p.add_argument("--no-profile", action="store_true")
+    p.add_argument("--kinds", default=os.environ.get("BENCH_KINDS", ",".join(KINDS)),
+                   help="comma-separated run kinds (BENCH_KINDS; default all), e.g. cold_j1 alone "
+                        "for the memory of a large dump")
     p.add_argument("--generate-only", action="store_true")
     p.add_argument("--profile-only", action="store_true",
                    help="redo only the profile of the stored session of this size, then the report")
@@ -67,7 +70,11 @@ def main() -> int:
         stored["profile"] = {**profile(py, dump, work, src, env), "code": code_state(), "date": entry["date"]}
         report.write(out / "results.json", args.markdown, stored)
         return 0
-    we_python = None if args.no_peers else install_wikiextractor(out / "peers-venv", entry)
+    chosen = [k for k in KINDS if k in args.kinds.split(",")]
+    if not chosen:
+        p.error(f"--kinds: none of {args.kinds!r} is one of {', '.join(KINDS)}")
+    wanted = "wikiextractor" in chosen and not args.no_peers
+    we_python = install_wikiextractor(out / "peers-venv", entry) if wanted else None
 
     def pipeline(raw: Path, jobs: int, cache: Path | None, target: Path) -> list[str]:
         return [py, "-m", "pipeline", "run", "--raw", str(raw), "--out", str(target), "--quiet",
@@ -109,8 +116,9 @@ def main() -> int:
         else:
             shutil.rmtree(target, ignore_errors=True)
 
-    once("cold_cache_write", 0)
-    kinds = [k for k in KINDS if k != "wikiextractor" or we_python]
+    if {"warm_same", "update"} & set(chosen):
+        once("cold_cache_write", 0)
+    kinds = [k for k in chosen if k != "wikiextractor" or we_python]
     for r in range(args.repeats):
         for kind in kinds[r % len(kinds):] + kinds[:r % len(kinds)]:
             once(kind, r)
@@ -120,6 +128,8 @@ def main() -> int:
     for path in kept.values():
         shutil.rmtree(path, ignore_errors=True)
     for kind, s in samples.items():
+        if not s:
+            continue
         entry["runs"][kind] = report.summarise(kind, s, meta["update" if kind == "update" else "dump"])
         entry["runs"][kind]["samples"] = s
     if not args.no_profile:
