@@ -63,9 +63,33 @@ class Entities:
         return out
 
 
-@lru_cache(maxsize=16384)  # repeated boilerplate spans (navigation, infobox lines)
-def _jieba(span: str) -> tuple[str, ...]:
-    return tuple(jieba.cut(span))
+# jieba.cut's own split of a text into runs it segments (Han, letters, digits) and the rest.
+_RUN, _SKIP = jieba.re_han_default, jieba.re_skip_default
+
+
+@lru_cache(maxsize=65536)
+def _cut_run(run: str) -> tuple[str, ...]:
+    return tuple(jieba.dt._Tokenizer__cut_DAG(run))  # what jieba.cut does with each run
+
+
+def _jieba(span: str) -> list[str]:
+    """Exactly `list(jieba.cut(span))` (accurate mode with HMM; tests/test_tokens.py checks it on
+    the corpus), but each run between punctuation is segmented once per process: clauses,
+    dates and names repeat across paragraphs, and jieba's DAG and HMM were most of a run's
+    time. This is jieba.cut's loop (jieba 0.42.1, pinned) around a cache."""
+    out: list[str] = []
+    for block in _RUN.split(span):
+        if not block:
+            continue
+        if _RUN.match(block):
+            out.extend(_cut_run(block))
+            continue
+        for x in _SKIP.split(block):
+            if _SKIP.match(x):
+                out.append(x)
+            else:
+                out.extend(x)
+    return out
 
 
 def segment(text: str, entities: Entities | None = None) -> list[tuple[int, int]]:
