@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .convert import converter
-from .neardup import NearIndex, NearOptions, scratch_db
+from .neardup import NearIndex, NearOptions, scratch_db, select_in
 
 
 @lru_cache(maxsize=None)
@@ -61,43 +61,57 @@ class Dedup:
         self.docs = 0
         self.near = NearIndex(near, self.db) if near.enabled else None
 
-    def _pointer(self, packed: int) -> tuple[str, int]:
-        (doc_id,) = self.db.execute("SELECT doc_id FROM docs WHERE no = ?", (packed >> 24,)).fetchone()
-        return doc_id, packed & 0xFFFFFF
-
-    def _first(self, key: int) -> int | None:
-        row = self.db.execute("SELECT ptr FROM exact WHERE key = ?", (key,)).fetchone()
-        return None if row is None else row[0]
+    def _pointers(self, packed: set[int]) -> dict[int, tuple[str, int]]:
+        docs = dict(select_in(self.db, "SELECT no, doc_id FROM docs WHERE no IN (?)", sorted({p >> 24 for p in packed})))
+        return {p: (docs[p >> 24], p & 0xFFFFFF) for p in packed}
 
     def __call__(self, result):
-        kept, dups = [], []
+        """One document: each statement covers the whole document (per-paragraph queries were
+        most of a rerun's dedup time); the paragraphs are still decided in order."""
         doc_no, self.docs = self.docs, self.docs + 1
         self.db.execute("INSERT INTO docs VALUES (?, ?)", (doc_no, result.doc_id))
-        for row in result.paragraphs:
-            row = dict(row)
-            # SQLite integers are signed 64-bit
-            key = int.from_bytes(bytes.fromhex(row["norm_hash"]), "big", signed=True) if row["norm_hash"] else None
-            sig, keys = row.pop("_minhash", None), row.pop("_bands", None)
-            here = doc_no << 24 | row["para_index"]
-            first = self._first(key) if key is not None else None
-            method, similarity = "exact", 1.0
-            if first is None and sig is not None and self.near is not None:
-                _, first, similarity = self.near.add(sig, payload=here, keys=keys)
-                method = "near"
-            if first is None:
-                if key is not None:
-                    self.db.execute("INSERT INTO exact VALUES (?, ?)", (key, here))
-                kept.append(row)
+        rows = [dict(row) for row in result.paragraphs]
+        extra = [(row.pop("_minhash", None), row.pop("_bands", None)) for row in rows]
+        # SQLite integers are signed 64-bit
+        keys = [int.from_bytes(bytes.fromhex(r["norm_hash"]), "big", signed=True) if r["norm_hash"] else None
+                for r in rows]
+        seen = dict(select_in(self.db, "SELECT key, ptr FROM exact WHERE key IN (?)",
+                              sorted({k for k in keys if k is not None})))
+        # An exact repeat (of an earlier document or paragraph) never reaches the near index, so
+        # which paragraphs do is known before any is decided.
+        near_todo, in_doc = [], set(seen)
+        for n, (row, key, (sig, bands)) in enumerate(zip(rows, keys, extra)):
+            if key is not None and key in in_doc:
                 continue
-            if key is not None:  # a later identical copy is an exact duplicate of the same one
-                self.db.execute("INSERT OR IGNORE INTO exact VALUES (?, ?)", (key, first))
-            first = self._pointer(first)
-            dups.append({
-                "doc_id": row["doc_id"], "para_index": row["para_index"],
-                "section": row["section"], "text_original": row["text_original"],
-                "dup_of_doc_id": first[0], "dup_of_para_index": first[1],
-                "method": method, "similarity": round(similarity, 4),
-            })
+            if key is not None:
+                in_doc.add(key)
+            if sig is not None and self.near is not None:
+                near_todo.append((n, (sig, doc_no << 24 | row["para_index"], bands)))
+        near = dict(zip((n for n, _ in near_todo), self.near.add_many([item for _, item in near_todo])
+                        if near_todo else []))
+        kept, found, new_keys = [], [], []
+        for n, (row, key) in enumerate(zip(rows, keys)):
+            here = doc_no << 24 | row["para_index"]
+            first = seen.get(key) if key is not None else None
+            method, similarity = "exact", 1.0
+            if first is None and n in near:
+                _, first, similarity = near[n]
+                method = "near"
+            if key is not None and key not in seen:  # a later identical copy is an exact repeat of the same
+                seen[key] = here if first is None else first
+                new_keys.append((key, seen[key]))
+            if first is None:
+                kept.append(row)
+            else:
+                found.append((row, first, method, similarity))
+        self.db.executemany("INSERT INTO exact VALUES (?, ?)", new_keys)
+        pointers = self._pointers({first for _, first, _, _ in found})
+        dups = [{
+            "doc_id": row["doc_id"], "para_index": row["para_index"],
+            "section": row["section"], "text_original": row["text_original"],
+            "dup_of_doc_id": pointers[first][0], "dup_of_para_index": pointers[first][1],
+            "method": method, "similarity": round(similarity, 4),
+        } for row, first, method, similarity in found]
         document = dict(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
         return replace(result, paragraphs=kept, document=document), dups
 

@@ -116,17 +116,32 @@ def lsh_keys(sig: bytes, opts: NearOptions) -> list[int]:
     return band_keys(np.frombuffer(sig, dtype=np.uint32), *_layout(opts))
 
 
+MAX_VARS = 900  # SQLite's bound parameters per statement (999 in old builds)
+
+
+def select_in(db: sqlite3.Connection, sql: str, values: list) -> list[tuple]:
+    """Rows of `sql` with its `IN (?)` expanded over `values`, in chunks SQLite accepts."""
+    rows = []
+    for at in range(0, len(values), MAX_VARS):
+        chunk = values[at:at + MAX_VARS]
+        rows += db.execute(sql.replace("IN (?)", f"IN ({','.join('?' * len(chunk))})"), chunk).fetchall()
+    return rows
+
+
 class NearIndex:
     """The LSH index over every long paragraph of the run, kept in SQLite (see module doc).
 
-    `add` returns the `payload` of the root a new signature joins (by default its id, a count of
+    `add_many` takes a document's signatures at once (one query, one insert: per-statement
+    cost was most of a rerun's dedup time) and returns, in order, what `add` would have for each.
+    A match returns the `payload` of the root it joins (by default the root's id, a count of
     signatures added), so the caller can keep any pointer there without a map in memory.
     """
 
     def __init__(self, opts: NearOptions, db: sqlite3.Connection | None = None):
         self.opts = opts
         self.db = db if db is not None else scratch_db()
-        self.db.execute("CREATE TABLE near (id INTEGER PRIMARY KEY, root INTEGER, payload INTEGER, sig BLOB)")
+        # Each row carries its root's payload, so a match needs no second lookup.
+        self.db.execute("CREATE TABLE near (id INTEGER PRIMARY KEY, root INTEGER, root_payload INTEGER, sig BLOB)")
         self.db.execute("CREATE TABLE bands (key INTEGER, id INTEGER, PRIMARY KEY (key, id)) WITHOUT ROWID")
         self.count = 0
 
@@ -134,27 +149,38 @@ class NearIndex:
             ) -> tuple[int, int | None, float]:
         """Insert a signature (and its `lsh_keys`, if known); (its id, the payload of the kept
         paragraph it repeats or None, similarity)."""
-        values = np.frombuffer(sig, dtype=np.uint32)
-        keys = lsh_keys(sig, self.opts) if keys is None else keys
-        marks = ",".join("?" * len(keys))
-        cands = self.db.execute(
-            f"SELECT DISTINCT n.id, n.root, n.sig FROM bands b JOIN near n ON n.id = b.id "
-            f"WHERE b.key IN ({marks}) ORDER BY n.id", keys).fetchall()
-        best, best_root, best_sim = None, None, 0.0
-        for cand, root, cand_sig in cands:
-            sim = float(np.mean(np.frombuffer(cand_sig, dtype=np.uint32) == values))
-            if sim >= self.opts.threshold and sim > best_sim:
-                best, best_root, best_sim = cand, root, sim
-        new_id, self.count = self.count, self.count + 1
-        payload = new_id if payload is None else payload
-        root = new_id if best is None else best_root
-        self.db.execute("INSERT INTO near VALUES (?, ?, ?, ?)",
-                        (new_id, root, payload, sig))
-        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, new_id) for k in keys])
-        if best is None:
-            return new_id, None, 0.0
-        (root_payload,) = self.db.execute("SELECT payload FROM near WHERE id = ?", (root,)).fetchone()
-        return new_id, root_payload, best_sim
+        return self.add_many([(sig, payload, keys)])[0]
+
+    def add_many(self, items: list[tuple[bytes, int | None, list[int] | None]]
+                 ) -> list[tuple[int, int | None, float]]:
+        keyed = [(sig, payload, lsh_keys(sig, self.opts) if keys is None else keys)
+                 for sig, payload, keys in items]
+        known: dict[int, list[tuple]] = {}  # band key -> (id, root, root payload, signature)
+        for key, *entry in select_in(self.db, "SELECT b.key, n.id, n.root, n.root_payload, n.sig FROM bands b "
+                                     "JOIN near n ON n.id = b.id WHERE b.key IN (?)",
+                                     sorted({k for _, _, keys in keyed for k in keys})):
+            known.setdefault(key, []).append(tuple(entry))
+        out, near_rows, band_rows = [], [], []
+        for sig, payload, keys in keyed:
+            values = np.frombuffer(sig, dtype=np.uint32)
+            cands = sorted({entry for k in keys for entry in known.get(k, ())})  # by id: earliest wins ties
+            best, best_sim = None, 0.0
+            for entry in cands:
+                sim = float(np.mean(np.frombuffer(entry[3], dtype=np.uint32) == values))
+                if sim >= self.opts.threshold and sim > best_sim:
+                    best, best_sim = entry, sim
+            new_id, self.count = self.count, self.count + 1
+            payload = new_id if payload is None else payload
+            root, root_payload = (new_id, payload) if best is None else (best[1], best[2])
+            entry = (new_id, root, root_payload, sig)
+            for k in keys:  # later signatures of this batch see this one
+                known.setdefault(k, []).append(entry)
+            near_rows.append(entry)
+            band_rows += [(k, new_id) for k in keys]
+            out.append((new_id, None, 0.0) if best is None else (new_id, root_payload, best_sim))
+        self.db.executemany("INSERT INTO near VALUES (?, ?, ?, ?)", near_rows)
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", band_rows)
+        return out
 
 
 def scratch_db(path: Path | str = "") -> sqlite3.Connection:
