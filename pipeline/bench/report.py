@@ -192,11 +192,12 @@ def markdown(results: dict, key: str) -> str:
         lines.append("")
     others = [k for k in results["sizes"] if k != key]
     if others:
-        lines += ["## Other stored sizes", "", "| dump | cold --jobs 1 MB/s | peak MB (cold --jobs 1) | date |",
-                  "|---|---|---|---|"]
+        lines += ["## Other stored sizes", "", "| dump | cold --jobs 1 MB/s | peak MB (cold --jobs 1) | runs | date | code |",
+                  "|---|---|---|---|---|---|"]
         for k in sorted(others, key=float):
             o = results["sizes"][k]
             c = o["runs"].get("cold_j1", {})
-            lines.append(f"| {k} MB | {c.get('mb_per_s')} | {c.get('peak_mb')} | {o['date']} |")
+            lines.append(f"| {k} MB | {c.get('mb_per_s')} | {c.get('peak_mb')} | {', '.join(o['runs'])} "
+                         f"× {o['repeats']} | {o['date']} | {o['code']['commit'][:10]} |")
         lines.append("")
     return "\n".join(lines)
