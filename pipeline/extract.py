@@ -94,8 +94,10 @@ def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
     for row in result.paragraphs:
         row["tokens"], row["tokens_original"] = tokenize(row["text"] or "", row["text_original"], entities)
         all_tokens.extend(row["tokens"])
-        row["_minhash"] = sig = signature(row.pop("_dedup_text"), near)
-        row["_bands"] = None if sig is None else lsh_keys(sig, near)  # here, not in the one dedup process
+        row["_minhash"] = signature(row.pop("_dedup_text"), near)
+    long = [row for row in result.paragraphs if row["_minhash"] is not None]
+    for row, keys in zip(long, lsh_keys([row["_minhash"] for row in long], near)):
+        row["_bands"] = keys  # here, not in the one dedup process
     result.keywords.extend(
         {"doc_id": doc.doc_id, "rank": rank, "keyword": word, "weight": weight}
         for rank, (word, weight) in enumerate(keywords(all_tokens), 1)

@@ -91,17 +91,20 @@ def signature(text: str, opts: NearOptions) -> bytes | None:
     return m.hashvalues.astype(np.uint32).tobytes()  # affine32 values are 32-bit
 
 
-def band_keys(values: np.ndarray, bands: int, rows: int) -> list[int]:
-    """One signed 64-bit key per LSH band: the band's `rows` values and its number, mixed.
+def band_keys(values: np.ndarray, bands: int, rows: int) -> list[list[int]]:
+    """One signed 64-bit key per LSH band of each signature (a row of `values`): the band's
+    `rows` values and its number, mixed. All of a page's signatures at once: per call, numpy's
+    overhead was most of the cost.
 
     (datasketch keys bands by their bytes in per-band dicts of sets, about 4.6 KB per paragraph
     in memory; integer keys can live in an SQLite table on disk instead.)
     """
-    v = values[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    h = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    v = values[:, : bands * rows].astype(np.uint64).reshape(len(values), bands, rows)
+    h = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
+                        (len(values), bands))
     with np.errstate(over="ignore"):
         for k in range(rows):
-            h = (h ^ v[:, k]) * np.uint64(0x100000001B3)
+            h = (h ^ v[:, :, k]) * np.uint64(0x100000001B3)
             h ^= h >> np.uint64(29)
     return h.view(np.int64).tolist()
 
@@ -111,9 +114,12 @@ def _layout(opts: NearOptions) -> tuple[int, int]:
     return _optimal_param(opts.threshold, opts.num_perm, *opts.lsh_weights)
 
 
-def lsh_keys(sig: bytes, opts: NearOptions) -> list[int]:
-    """The LSH band keys of a signature (computed next to it, in the workers)."""
-    return band_keys(np.frombuffer(sig, dtype=np.uint32), *_layout(opts))
+def lsh_keys(sigs: list[bytes], opts: NearOptions) -> list[list[int]]:
+    """The LSH band keys of each signature (computed next to them, in the workers)."""
+    if not sigs:
+        return []
+    values = np.frombuffer(b"".join(sigs), dtype=np.uint32).reshape(len(sigs), -1)
+    return band_keys(values, *_layout(opts))
 
 
 MAX_VARS = 900  # SQLite's bound parameters per statement (999 in old builds)
@@ -153,7 +159,7 @@ class NearIndex:
 
     def add_many(self, items: list[tuple[bytes, int | None, list[int] | None]]
                  ) -> list[tuple[int, int | None, float]]:
-        keyed = [(sig, payload, lsh_keys(sig, self.opts) if keys is None else keys)
+        keyed = [(sig, payload, lsh_keys([sig], self.opts)[0] if keys is None else keys)
                  for sig, payload, keys in items]
         known: dict[int, list[tuple]] = {}  # band key -> (id, root, root payload, signature)
         for key, *entry in select_in(self.db, "SELECT b.key, n.id, n.root, n.root_payload, n.sig FROM bands b "

@@ -45,21 +45,31 @@ def _char_class(ch: str) -> int:
     return 0
 
 
-def script_of(text: str) -> str:
-    """hans / hant / mixed / none, by which characters OpenCC would change (one character at a
-    time, cached: a text's script is a property of its characters, not of its phrases).
+@lru_cache(maxsize=8192)  # a paragraph is classified for its document and again for its row
+def _script_counts(text: str) -> tuple[int, int, int]:
+    """(Han characters, Traditional ones, Simplified-only ones), each distinct character
+    classified once."""
+    counts = [0, 0, 0]
+    for ch, n in Counter(_HAN.findall(text)).items():
+        counts[_char_class(ch)] += n
+    return sum(counts), counts[1], counts[2]
+
+
+def script_of(*texts: str) -> str:
+    """hans / hant / mixed / none of the texts together, by which characters OpenCC would change
+    (one character at a time, cached: a text's script is a property of its characters, not of
+    its phrases).
 
     `mixed` needs both kinds, the rarer at least a tenth of the commoner, so one one-to-many
     character (里, 于, 干) in a long Traditional text does not make it mixed.
     Han text with neither kind (中文) is valid Simplified and counts as `hans`.
     """
-    chars = Counter(_HAN.findall(text))  # each distinct character classified once
-    if not chars:
+    han = trad = simp = 0
+    for text in texts:
+        h, t, s = _script_counts(text)
+        han, trad, simp = han + h, trad + t, simp + s
+    if not han:
         return "none"
-    counts = [0, 0, 0]
-    for ch, n in chars.items():
-        counts[_char_class(ch)] += n
-    trad, simp = counts[1], counts[2]
     if trad and simp and min(trad, simp) * 10 >= max(trad, simp):
         return "mixed"
     return "hant" if trad > simp else "hans"
@@ -197,7 +207,7 @@ def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
                             value=n.target(f.value_original)) for f in doc.infobox)
     normalised = replace(doc, blocks=blocks, title=title, title_original=title_original,
                          infobox=infobox, category_links=n.links(doc.category_links))
-    script = script_of(" ".join(_texts(normalised)))
+    script = script_of(*_texts(normalised))
     headings = sorted({h for b in doc.blocks for h in b.section})
     return replace(normalised, script=script,
                    headings=tuple((h, n.original(h), n.target(h)) for h in headings))
