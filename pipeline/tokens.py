@@ -117,6 +117,10 @@ def tokenize(text: str, text_original: str, entities: Entities | None = None
              ) -> tuple[list[str], list[str] | None]:
     spans = segment(text, entities)
     tokens = [text[a:b] for a, b in spans]
+    if text == text_original:
+        # The same list, not an equal copy: pickle (to the main process, into the cache) then
+        # writes it once.
+        return tokens, tokens
     original = [text_original[a:b] for a, b in spans] if len(text) == len(text_original) else None
     return tokens, original
 
