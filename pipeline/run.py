@@ -228,11 +228,11 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
 
     complete = False
     try:
-        if jobs <= 1:
-            initialise_tokens()
         # With workers, each loads jieba's dictionary itself on its first page, at the same time,
         # rather than this process loading it for them while they wait (~2 s of a run with
         # nothing else going on); a page served from the cache never needs it.
+        if jobs <= 1:
+            initialise_tokens()
         for result, dups in dedup(results(), options.near, scratch=writer.tmp / "dedup.sqlite"):
             summary.documents += 1
             summary.paragraphs += len(result.paragraphs)

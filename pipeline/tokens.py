@@ -30,8 +30,8 @@ jieba.setLogLevel(logging.WARNING)
 
 
 def initialise() -> None:
-    """Load jieba's dictionary and IDF table once, before worker processes fork, so they share
-    them instead of each loading its own."""
+    """Load jieba's dictionary and IDF table now rather than inside the first page (and its
+    time limit). Worker processes skip this and load them lazily, each its own, in parallel."""
     jieba.initialize()
     _tfidf()
 
