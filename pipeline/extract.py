@@ -16,7 +16,7 @@ from .dedup import dedup_text, hash_key
 from .grid import unique_columns
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
-from .neardup import NearOptions, lsh_keys, signature
+from .neardup import NearOptions, lsh_keys, signatures
 from .normalise import script_of
 from .tokens import Entities, keywords, tokenize
 from .values import infer_dtype, parse_date, parse_number
@@ -94,7 +94,8 @@ def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
     for row in result.paragraphs:
         row["tokens"], row["tokens_original"] = tokenize(row["text"] or "", row["text_original"], entities)
         all_tokens.extend(row["tokens"])
-        row["_minhash"] = signature(row.pop("_dedup_text"), near)
+    for row, sig in zip(result.paragraphs, signatures([row.pop("_dedup_text") for row in result.paragraphs], near)):
+        row["_minhash"] = sig
     long = [row for row in result.paragraphs if row["_minhash"] is not None]
     for row, keys in zip(long, lsh_keys([row["_minhash"] for row in long], near)):
         row["_bands"] = keys  # here, not in the one dedup process

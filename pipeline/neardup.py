@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix  # affine32's input mix, so values match MinHash's own
 from datasketch.lsh import _optimal_param  # the band layout MinHashLSH would choose
 
 
@@ -56,19 +57,11 @@ def _permutations(num_perm: int, seed: int):
     return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
 
 
-def _identity(value: int) -> int:
-    return value
-
-
-def shingle_hashes(text: str, n: int) -> list[int]:
-    """32-bit hashes of the distinct character n-grams of `text`, computed with numpy.
-
-    datasketch would sha1 every n-gram in Python, which made hashing most of a run's CPU time.
-    A polynomial hash of the code points, mixed (splitmix64's finaliser), is as good for
-    MinHash and deterministic across processes and machines (Python's hash() is not).
-    """
+def _windows(text: str, n: int) -> np.ndarray:
+    """A mixed 64-bit polynomial hash of every character n-gram of `text` (n-grams that would
+    straddle a paragraph boundary included; `signatures` skips them)."""
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    count = len(cp) - n + 1
+    count = max(len(cp) - n + 1, 0)
     h = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in range(n):
@@ -78,17 +71,66 @@ def shingle_hashes(text: str, n: int) -> list[int]:
         h ^= h >> np.uint64(27)
         h *= np.uint64(0x94D049BB133111EB)
         h ^= h >> np.uint64(31)
-    return np.unique(h & np.uint64(0xFFFFFFFF)).tolist()
+    return h
+
+
+def shingle_hashes(text: str, n: int) -> list[int]:
+    """32-bit hashes of the distinct character n-grams of `text`, computed with numpy.
+
+    datasketch would sha1 every n-gram in Python, which made hashing most of a run's CPU time.
+    A polynomial hash of the code points, mixed (splitmix64's finaliser), is as good for
+    MinHash and deterministic across processes and machines (Python's hash() is not).
+    """
+    return np.unique(_windows(text, n) & np.uint64(0xFFFFFFFF)).tolist()
+
+
+CHUNK = 16384  # n-grams permuted at once: CHUNK x num_perm x 4 bytes (8 MB at 128) of scratch
+
+
+def signatures(texts: list[str], opts: NearOptions) -> list[bytes | None]:
+    """The MinHash of each text's character n-grams as uint32 bytes (None if too short): the
+    values `datasketch.MinHash(scheme="affine32").update_batch(shingle_hashes(text))` holds
+    (tests/test_neardup.py checks it), for all of a page's texts in a few numpy passes.
+
+    A MinHash is a minimum, so n-grams repeated within a text need no dedup, and the texts can
+    share one array: per text and per call, numpy's and datasketch's overheads were most of
+    the cost. Only the scratch array is chunked, so a huge page costs time, not memory.
+    """
+    out: list[bytes | None] = [None] * len(texts)
+    if not opts.enabled:
+        return out
+    n = opts.ngram
+    long = [i for i, t in enumerate(texts) if len(t) >= max(opts.min_chars, n)]
+    if not long:
+        return out
+    # Texts are joined and hashed at once; each text's n-grams start at its offset and the
+    # last n-1 positions of each text are skipped (they would straddle into the next text).
+    lengths = np.array([len(texts[i]) for i in long], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    h = _windows("".join(texts[i] for i in long), n)
+    keep = np.ones(len(h), dtype=bool)
+    for k in range(1, n):  # positions less than n-1 before a text's end (texts are >= n long)
+        keep[offsets[1:] - k] = False
+    counts = lengths - n + 1
+    hv = _fmix((h[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), 32)
+    a, b = _permutations(opts.num_perm, opts.seed)
+    seg = np.repeat(np.arange(len(long)), counts)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    sigs = np.full((len(long), opts.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for at in range(0, len(hv), CHUNK):
+        part = hv[at:at + CHUNK, None] * a + b  # uint32 wraparound is the scheme's modulo
+        first = seg[at]
+        segs = np.arange(first, seg[min(at + CHUNK, len(hv)) - 1] + 1)
+        bounds = np.maximum(starts[segs] - at, 0)
+        sigs[segs] = np.minimum(sigs[segs], np.minimum.reduceat(part, bounds, axis=0))
+    for row, i in enumerate(long):
+        out[i] = sigs[row].tobytes()
+    return out
 
 
 def signature(text: str, opts: NearOptions) -> bytes | None:
-    """The MinHash of `text`'s character n-grams as uint32 bytes, or None if too short."""
-    if not opts.enabled or len(text) < opts.min_chars:
-        return None
-    m = MinHash(num_perm=opts.num_perm, seed=opts.seed, scheme=SCHEME, hashfunc=_identity,
-                permutations=_permutations(opts.num_perm, opts.seed))
-    m.update_batch(shingle_hashes(text, opts.ngram))
-    return m.hashvalues.astype(np.uint32).tobytes()  # affine32 values are 32-bit
+    """One text's MinHash (see `signatures`)."""
+    return signatures([text], opts)[0]
 
 
 def band_keys(values: np.ndarray, bands: int, rows: int) -> list[list[int]]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import opencc
+from datasketch import MinHash
+from hypothesis import given, settings, strategies as st
 
-from pipeline.neardup import NearIndex, NearOptions, signature
+from pipeline.dedup import dedup_text
+from pipeline.neardup import NearIndex, NearOptions, shingle_hashes, signature, signatures
 from pipeline.run import run
 import pipeline
 
@@ -95,3 +99,45 @@ def test_index_finds_copies_at_any_distance_and_keeps_nothing_in_memory():
     new_id, root, sim = index.add(signature(texts[0], opts))
     assert (new_id, root, sim) == (2000, 10_000, 1.0)
     assert index.db.execute("SELECT count(*) FROM near").fetchone() == (2001,)
+
+
+def _datasketch_signature(text: str, opts: NearOptions) -> bytes:
+    """The reference: datasketch's own MinHash over the same n-gram hashes."""
+    m = MinHash(num_perm=opts.num_perm, seed=opts.seed, scheme="affine32", hashfunc=lambda v: v)
+    m.update_batch(shingle_hashes(text, opts.ngram))
+    return m.hashvalues.astype(np.uint32).tobytes()
+
+
+def _corpus_paragraphs() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests/data/seeds").glob("*.txt"))]
+    return [dedup_text(line) for t in texts for line in t.split("\n")]
+
+
+def test_page_signatures_are_datasketch_minhashes():
+    opts = NearOptions()
+    texts = _corpus_paragraphs()
+    long = [t for t in texts if len(t) >= opts.min_chars]
+    assert len(long) >= 10
+    got = signatures(texts, opts)
+    assert [g is None for g in got] == [len(t) < opts.min_chars for t in texts]
+    assert [g for g in got if g is not None] == [_datasketch_signature(t, opts) for t in long]
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.lists(st.text(alphabet="甲乙丙丁戊己庚辛壬癸ab1", min_size=0, max_size=80), max_size=8),
+       st.sampled_from([1, 3, 5]))
+def test_signatures_match_datasketch_for_any_texts(texts, ngram):
+    opts = NearOptions(ngram=ngram, min_chars=5)
+    got = signatures(texts, opts)
+    for text, sig in zip(texts, got):
+        assert sig == (_datasketch_signature(text, opts) if len(text) >= 5 else None)
+
+
+def test_a_page_larger_than_one_chunk_gets_the_same_signatures(monkeypatch):
+    import pipeline.neardup as neardup
+
+    opts = NearOptions()
+    texts = _corpus_paragraphs()
+    whole = signatures(texts, opts)
+    monkeypatch.setattr(neardup, "CHUNK", 7)  # chunks end inside texts and between them
+    assert signatures(texts, opts) == whole
