@@ -25,16 +25,22 @@ from .convert import converter
 from .neardup import NearIndex, NearOptions, scratch_db, select_in
 
 
-@lru_cache(maxsize=None)
-def _keep(ch: str) -> bool:
-    # P: punctuation, Z: separators, C: control/format characters (ZWSP, BOM …)
-    return unicodedata.category(ch)[0] not in "PZC"
+class _Dropped(dict):
+    """A `str.translate` table that deletes punctuation (P), separators (Z) and control or
+    format characters (C: ZWSP, BOM …), filled in as characters are first seen."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = None if unicodedata.category(chr(code))[0] in "PZC" else code
+        return self[code]
+
+
+_DROPPED = _Dropped()
 
 
 def dedup_text(text: str) -> str:
     """The normalised form the key hashes: NFKC, Simplified, no spaces or punctuation."""
     folded = converter("t2s.json").convert(unicodedata.normalize("NFKC", text))
-    return "".join(filter(_keep, folded)).lower()
+    return folded.translate(_DROPPED).lower()
 
 
 def hash_key(norm: str) -> str:

@@ -13,7 +13,6 @@ The string functions are idempotent: normalising a normalised text changes nothi
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
 
@@ -23,6 +22,7 @@ from .model import Cell, Document, Link, ListBlock, Paragraph, Table
 _WS = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+_ASCII_PUNCT = re.compile(r"[,:;!?()]")
 
 
 def collapse(text: str) -> str:
@@ -45,14 +45,24 @@ def _char_class(ch: str) -> int:
     return 0
 
 
+class _Classes(dict):
+    """A `str.translate` table from each Han character to its `_char_class` digit ("0", "1",
+    "2"); every other character is deleted. Filled in as characters are first seen."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        self[code] = str(_char_class(ch)) if is_han(ch) else None
+        return self[code]
+
+
+_CLASSES = _Classes()
+
+
 @lru_cache(maxsize=8192)  # a paragraph is classified for its document and again for its row
 def _script_counts(text: str) -> tuple[int, int, int]:
-    """(Han characters, Traditional ones, Simplified-only ones), each distinct character
-    classified once."""
-    counts = [0, 0, 0]
-    for ch, n in Counter(_HAN.findall(text)).items():
-        counts[_char_class(ch)] += n
-    return sum(counts), counts[1], counts[2]
+    """(Han characters, Traditional ones, Simplified-only ones)."""
+    classes = text.translate(_CLASSES)
+    return len(classes), classes.count("1"), classes.count("2")
 
 
 def script_of(*texts: str) -> str:
@@ -78,7 +88,7 @@ def script_of(*texts: str) -> str:
 def fullwidth_punct(text: str) -> str:
     """ASCII punctuation next to Han characters becomes full width; a `(` so converted takes its
     matching `)` along, so `(英語:APEC)` becomes `（英語：APEC）`."""
-    if not any(c in _FULL for c in text):
+    if not _ASCII_PUNCT.search(text):
         return text
     chars = list(text)
     opened: list[bool] = []
@@ -164,17 +174,14 @@ class Normaliser:
 def source_variant_of(doc: Document) -> str:
     """The variant the author wrote in: Traditional when the page's own text has more
     Traditional-only than Simplified-only characters."""
-    chars: Counter[str] = Counter()
-    seen = 0
+    texts, seen = [], 0
     for text in _texts(doc):
-        chars.update(_HAN.findall(strip_markup(text)))
+        texts.append(strip_markup(text))
         seen += len(text)
         if seen > 20000:  # the start of a page tells its script as well as the whole
             break
-    counts = [0, 0, 0]
-    for ch, n in chars.items():
-        counts[_char_class(ch)] += n
-    return "zh-hant" if counts[1] > counts[2] else "zh-hans"
+    classes = "".join(texts).translate(_CLASSES)
+    return "zh-hant" if classes.count("1") > classes.count("2") else "zh-hans"
 
 
 def _texts(doc: Document):
