@@ -32,6 +32,7 @@ import datetime as _dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def _approx_prefix(body: str) -> tuple[str, bool]:
     return body, False
 
 
+@lru_cache(maxsize=16384)  # a table's column is parsed to infer its type, then cell by cell
 def parse_date(text: str) -> DateValue | None:
     """The date or date range a cell holds, or None. See the module docstring for the forms."""
     if not isinstance(text, str):
@@ -289,6 +291,7 @@ _UNIT_TEXT = re.compile(r"[%‰°℃]|[^\W\d_]{1,4}[23]?")
 _NOT_A_VALUE = re.compile(r"^[多余餘几幾来來+]|以上|以下|上下|之间|之間")
 
 
+@lru_cache(maxsize=16384)  # values are frozen, so sharing them is safe
 def parse_number(text: str) -> NumberValue | None:
     """The single number a cell holds, or None. See NumberValue for what the fields mean."""
     if not isinstance(text, str):
