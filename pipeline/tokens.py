@@ -136,7 +136,8 @@ def _tfidf():
 def keywords(tokens: list[str], top: int = KEYWORDS) -> list[tuple[str, float]]:
     """(keyword, weight) by TF-IDF, highest first; ties broken by the keyword for determinism."""
     idf, median, stop = _tfidf()
-    counts = Counter(t for t in tokens if len(t.strip()) >= 2 and t.lower() not in stop)
+    counts = {t: n for t, n in Counter(tokens).items()  # each distinct token judged once
+              if len(t.strip()) >= 2 and t.lower() not in stop}
     total = sum(counts.values())
     if not total:
         return []
