@@ -7,6 +7,7 @@ cross-document pass and sees pages in input order. Nothing here touches argv.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import signal
 import sys
@@ -75,6 +76,13 @@ class Summary:
 
 TRANSIENT = frozenset({"timeout", "too-deep", "parse-error", "normalise-error", "extract-error",
                        "worker-crash"})
+
+
+# Python's default (700, 10, 10) runs a young-generation collection every 700 container objects;
+# parsing builds millions of short-lived ones (mwparserfromhell nodes, frozen records), and those
+# collections were about a sixth of a cold run's CPU time (20 MB dump: 55 s default, 45.6 s with
+# this, 44.9 s with no collector at all; peak memory the same). Cycles are still collected.
+GC_THRESHOLD = (10_000, 10, 10)
 
 
 class PageTimeout(Exception):
@@ -227,6 +235,8 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         writer.add("errors", [asdict(p)])
 
     complete = False
+    gc_before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)  # inherited by forked workers
     try:
         # With workers, each loads jieba's dictionary itself on its first page, at the same time,
         # rather than this process loading it for them while they wait (~2 s of a run with
@@ -257,6 +267,8 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             cache.close(complete=False)
         writer.abort()
         raise
+    finally:
+        gc.set_threshold(*gc_before)  # the caller's process, as it was
     return summary
 
 
