@@ -65,7 +65,8 @@ class OutputWriter:
 
     def _flush(self, name: str) -> None:
         schema = SCHEMAS[name]
-        table = pa.Table.from_pylist(self.buffers[name], schema=schema)
+        columns = [[row.get(n) for row in self.buffers[name]] for n in schema.names]
+        table = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
         if name not in self.writers:
             self.writers[name] = pq.ParquetWriter(self.tmp / f"{name}.parquet", schema)
         self.writers[name].write_table(table)
@@ -75,7 +76,7 @@ class OutputWriter:
             f.write(BOM)
             self.csv_files[name] = f, csv.writer(f)  # csv.writer writes None as an empty field
             self.csv_files[name][1].writerow(schema.names)
-        self.csv_files[name][1].writerows(_csv_rows(table))
+        self.csv_files[name][1].writerows(_csv_rows(table, columns))
 
     def commit(self, manifest: dict) -> None:
         for name in SCHEMAS:
@@ -118,12 +119,33 @@ def _replace_dir(new: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _csv_rows(table: pa.Table):
-    """The table's rows as CSV fields: list columns as JSON arrays, nulls as None."""
-    cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
+def _array(values: list, type_: pa.DataType) -> pa.Array:
+    """A column of row values as an Arrow array, as `pa.Table.from_pylist` would make it (a wrong
+    type fails, None is null); list columns from one flat array and offsets, because
+    from_pylist built them a Python list at a time (most of the writer's time on paragraphs)."""
+    if not pa.types.is_list(type_):
+        return pa.array(values, type_)
+    offsets, flat, nulls = [0], [], []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            flat.extend(v)
+        elif v is not None:  # a string would otherwise pass as a list of its characters
+            raise TypeError(f"expected a list for a {type_} column, got {type(v).__name__}")
+        nulls.append(v is None)
+        offsets.append(len(flat))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, type_.value_type),
+                                    mask=pa.array(nulls) if any(nulls) else None)
+
+
+def _csv_rows(table: pa.Table, columns: list[list]):
+    """The table's rows as CSV fields: scalars as Arrow holds them (an int in a float column is
+    written 5.0), nulls as None; list columns, from the row values, as JSON arrays."""
+    cols = []
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type):
-            cols[i] = ["" if v is None else _json_strings(v) for v in cols[i]]
+            cols.append(["" if v is None else _json_strings(v) for v in columns[i]])
+        else:
+            cols.append(table.column(i).to_pylist())
     return zip(*cols)
 
 

@@ -1,0 +1,54 @@
+"""The writer's Arrow columns are what pa.Table.from_pylist makes, and its CSV matches them."""
+
+from __future__ import annotations
+
+import csv
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.schemas import SCHEMAS
+from pipeline.write import OutputWriter, _array
+
+ROWS = [
+    {"doc_id": "a", "para_index": 0, "section": "", "section_original": "", "kind": "paragraph",
+     "depth": 0, "text": "太平洋联盟", "text_original": "太平洋聯盟", "script": "hant",
+     "norm_hash": "00", "tokens": ["太平洋", "联盟"], "tokens_original": ["太平洋", "聯盟"]},
+    {"doc_id": "b", "para_index": 1, "section": "x", "section_original": "x", "kind": "item",
+     "depth": 1, "text": "", "text_original": "", "script": "none", "norm_hash": "",
+     "tokens": [], "tokens_original": None, "_minhash": b"ignored"},
+    {"doc_id": "c", "para_index": 2, "tokens": ("元组", 'quote"d')},  # missing columns are null
+]
+
+
+def test_columns_equal_from_pylist():
+    schema = SCHEMAS["paragraphs"]
+    columns = [[row.get(n) for row in ROWS] for n in schema.names]
+    built = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
+    assert built.equals(pa.Table.from_pylist(ROWS, schema=schema))
+
+
+@pytest.mark.parametrize("value", ["太平洋", 5])
+def test_a_list_column_rejects_a_scalar(value):
+    with pytest.raises((TypeError, pa.ArrowInvalid, pa.ArrowTypeError)):
+        _array([value], pa.list_(pa.string()))
+
+
+def test_parquet_and_csv_hold_the_same_rows(tmp_path):
+    writer = OutputWriter(tmp_path)
+    writer.add("paragraphs", ROWS)
+    writer.add("table_cells", [{"doc_id": "a", "table_index": 0, "row": 0, "col": 0, "number": 5,
+                                "header": True, "from_span": False, "links": []}])
+    writer.commit({})
+    table = pq.read_table(tmp_path / "paragraphs.parquet")
+    assert table.column("tokens").to_pylist() == [["太平洋", "联盟"], [], ["元组", 'quote"d']]
+    assert table.column("tokens_original").to_pylist() == [["太平洋", "聯盟"], None, None]
+    with open(tmp_path / "csv/paragraphs.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["tokens"] for r in rows] == ['["太平洋", "联盟"]', "[]", '["元组", "quote\\"d"]']
+    assert [r["tokens_original"] for r in rows] == ['["太平洋", "聯盟"]', "", ""]
+    assert rows[2]["text"] == "" and rows[0]["depth"] == "0"
+    with open(tmp_path / "csv/table_cells.csv", encoding="utf-8-sig", newline="") as f:
+        cell = next(csv.DictReader(f))
+    assert cell["number"] == "5.0" and cell["header"] == "True" and cell["links"] == "[]"
