@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 from collections import Counter
@@ -46,14 +47,18 @@ class Entities:
     def __init__(self, names):
         self.names = sorted({n.strip() for n in names if n and 2 <= len(n.strip()) <= MAX_ENTITY
                              and not _SENTENCE.search(n)}, key=lambda n: (-len(n), n))
+        self.by_first: dict[str, list[str]] = {}  # only names whose first character occurs are searched
+        for name in self.names:
+            self.by_first.setdefault(name[0], []).append(name)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         hits = []
-        for name in self.names:
-            at = text.find(name)
-            while at >= 0:
-                hits.append((at, -len(name)))
-                at = text.find(name, at + 1)
+        for first in self.by_first.keys() & set(text):
+            for name in self.by_first[first]:
+                at = text.find(name)
+                while at >= 0:
+                    hits.append((at, -len(name)))
+                    at = text.find(name, at + 1)
         hits.sort()
         out, end = [], 0
         for start, neg_len in hits:
@@ -92,36 +97,46 @@ def _jieba(span: str) -> list[str]:
     return out
 
 
+def _pieces(text: str, entities: Entities | None = None) -> list[str]:
+    """`text` cut into consecutive pieces (jieba's tokens, whitespace ones included, and the
+    entities whole): they join back to `text`."""
+    if entities is None:
+        return _jieba(text)
+    pieces: list[str] = []
+    pos = 0
+    for start, end in entities.spans(text):
+        pieces += _jieba(text[pos:start])
+        pieces.append(text[start:end])
+        pos = end
+    pieces += _jieba(text[pos:])
+    return pieces
+
+
 def segment(text: str, entities: Entities | None = None) -> list[tuple[int, int]]:
     """Token spans (start, end) of `text`, entities whole, whitespace dropped."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-
-    def plain(start: int, end: int) -> None:
-        at = start
-        for tok in _jieba(text[start:end]):
-            if tok.strip():
-                spans.append((at, at + len(tok)))
-            at += len(tok)
-
-    if entities is not None:
-        for start, end in entities.spans(text):
-            plain(pos, start)
-            spans.append((start, end))
-            pos = end
-    plain(pos, len(text))
+    spans, at = [], 0
+    for piece in _pieces(text, entities):
+        if piece.strip():
+            spans.append((at, at + len(piece)))
+        at += len(piece)
     return spans
 
 
 def tokenize(text: str, text_original: str, entities: Entities | None = None
              ) -> tuple[list[str], list[str] | None]:
-    spans = segment(text, entities)
-    tokens = [text[a:b] for a, b in spans]
+    pieces = _pieces(text, entities)
+    tokens = [p for p in pieces if p.strip()]
     if text == text_original:
         # The same list, not an equal copy: pickle (to the main process, into the cache) then
         # writes it once.
         return tokens, tokens
-    original = [text_original[a:b] for a, b in spans] if len(text) == len(text_original) else None
+    if len(text) != len(text_original):
+        return tokens, None
+    original, at = [], 0
+    for piece in pieces:
+        if piece.strip():
+            original.append(text_original[at:at + len(piece)])
+        at += len(piece)
     return tokens, original
 
 
@@ -142,5 +157,5 @@ def keywords(tokens: list[str], top: int = KEYWORDS) -> list[tuple[str, float]]:
     if not total:
         return []
     scored = [(w, n / total * idf.get(w, median)) for w, n in counts.items()]
-    scored.sort(key=lambda kv: (-kv[1], kv[0]))
-    return [(w, round(s, 6)) for w, s in scored[:top]]
+    best = heapq.nsmallest(top, scored, key=lambda kv: (-kv[1], kv[0]))  # = sorted(...)[:top]
+    return [(w, round(s, 6)) for w, s in best]

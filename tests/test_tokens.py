@@ -9,7 +9,7 @@ import jieba
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.tokens import Entities, _jieba, segment
+from pipeline.tokens import Entities, _jieba, segment, tokenize
 
 DATA = Path(__file__).parent / "data"
 
@@ -44,3 +44,24 @@ def test_entities_are_kept_whole_and_spans_slice_the_text():
     assert "太平洋联盟" in tokens and "DragonFly BSD" in tokens
     assert all(t.strip() for t in tokens)
     assert re.sub(r"\s", "", "".join(tokens)) == re.sub(r"\s", "", text)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.lists(st.text(alphabet="甲乙丙ab", min_size=1, max_size=4), max_size=6),
+       st.text(alphabet="甲乙丙ab ，", max_size=40))
+def test_entity_spans_are_the_regex_alternations_matches(names, text):
+    """Leftmost, longest first, no overlaps: what `re` finds with the names as an alternation."""
+    entities = Entities(names)
+    expected = []
+    if entities.names:
+        pattern = re.compile("|".join(map(re.escape, entities.names)))
+        expected = [m.span() for m in pattern.finditer(text)]
+    assert entities.spans(text) == expected
+
+
+def test_tokens_original_slices_the_original_text():
+    text, original = "太平洋联盟成员国", "太平洋聯盟成員國"
+    tokens, tokens_original = tokenize(text, original, Entities(["太平洋联盟"]))
+    assert tokens[0] == "太平洋联盟" and "".join(tokens) == text
+    assert tokens_original[0] == "太平洋聯盟" and "".join(tokens_original) == original
+    assert tokenize("软件", "軟體軟體", None)[1] is None  # lengths differ: no alignment
