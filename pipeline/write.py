@@ -11,6 +11,7 @@ half-written file under a final name. Zero-row outputs are written with their sc
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -57,11 +58,12 @@ class OutputWriter:
         if path.parent not in self.made:  # one mkdir per folder, not per table
             path.parent.mkdir(parents=True, exist_ok=True)
             self.made.add(path.parent)
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(BOM)
-            w = csv.writer(f)
-            w.writerow(columns)
-            w.writerows(rows)
+        text = io.StringIO(BOM)
+        text.seek(0, io.SEEK_END)
+        w = csv.writer(text)
+        w.writerow(columns)
+        w.writerows(rows)
+        path.write_bytes(text.getvalue().encode("utf-8"))  # no text-file layer (codec set-up) per table
 
     def _flush(self, name: str) -> None:
         schema = SCHEMAS[name]

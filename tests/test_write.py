@@ -52,3 +52,11 @@ def test_parquet_and_csv_hold_the_same_rows(tmp_path):
     with open(tmp_path / "csv/table_cells.csv", encoding="utf-8-sig", newline="") as f:
         cell = next(csv.DictReader(f))
     assert cell["number"] == "5.0" and cell["header"] == "True" and cell["links"] == "[]"
+
+
+def test_wide_tables_are_csv_with_a_bom(tmp_path):
+    writer = OutputWriter(tmp_path)
+    writer.add_wide_table("zhwiki/1", 0, ["國家", "a,b"], [["智利", '1"2'], ["", None]])
+    writer.commit({})
+    assert (tmp_path / "tables/zhwiki/1__0.csv").read_bytes() == \
+        '\ufeff國家,"a,b"\r\n智利,"1""2"\r\n,\r\n'.encode("utf-8")
