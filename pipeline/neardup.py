@@ -75,7 +75,8 @@ def _windows(text: str, n: int) -> np.ndarray:
 
 
 def shingle_hashes(text: str, n: int) -> list[int]:
-    """32-bit hashes of the distinct character n-grams of `text`, computed with numpy.
+    """32-bit hashes of the distinct character n-grams of `text`: what `signatures` permutes
+    (for one text; the tests hand these to datasketch as the reference).
 
     datasketch would sha1 every n-gram in Python, which made hashing most of a run's CPU time.
     A polynomial hash of the code points, mixed (splitmix64's finaliser), is as good for
@@ -85,6 +86,7 @@ def shingle_hashes(text: str, n: int) -> list[int]:
 
 
 CHUNK = 16384  # n-grams permuted at once: CHUNK x num_perm x 4 bytes (8 MB at 128) of scratch
+GROUP_CHARS = 1 << 20  # characters hashed at once (about 8 bytes each per numpy temporary)
 
 
 def signatures(texts: list[str], opts: NearOptions) -> list[bytes | None]:
@@ -94,38 +96,50 @@ def signatures(texts: list[str], opts: NearOptions) -> list[bytes | None]:
 
     A MinHash is a minimum, so n-grams repeated within a text need no dedup, and the texts can
     share one array: per text and per call, numpy's and datasketch's overheads were most of
-    the cost. Only the scratch array is chunked, so a huge page costs time, not memory.
+    the cost. Texts are hashed in groups of about GROUP_CHARS and permuted in CHUNKs, so the
+    scratch memory of a huge page is bounded (a single huge text costs what it always did).
     """
     out: list[bytes | None] = [None] * len(texts)
     if not opts.enabled:
         return out
+    group: list[int] = []
+    size = 0
+    for i, text in enumerate(texts):
+        if len(text) < max(opts.min_chars, opts.ngram):
+            continue
+        if group and size + len(text) > GROUP_CHARS:
+            _sign_group(texts, group, opts, out)
+            group, size = [], 0
+        group.append(i)
+        size += len(text)
+    if group:
+        _sign_group(texts, group, opts, out)
+    return out
+
+
+def _sign_group(texts: list[str], group: list[int], opts: NearOptions, out: list) -> None:
     n = opts.ngram
-    long = [i for i, t in enumerate(texts) if len(t) >= max(opts.min_chars, n)]
-    if not long:
-        return out
-    # Texts are joined and hashed at once; each text's n-grams start at its offset and the
-    # last n-1 positions of each text are skipped (they would straddle into the next text).
-    lengths = np.array([len(texts[i]) for i in long], dtype=np.int64)
+    # The texts are joined and hashed at once; each text's n-grams start at its offset, and the
+    # n-grams starting in the last n-1 positions of a text (straddling into the next) are skipped.
+    lengths = np.array([len(texts[i]) for i in group], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    h = _windows("".join(texts[i] for i in long), n)
+    h = _windows("".join(texts[i] for i in group), n)
     keep = np.ones(len(h), dtype=bool)
-    for k in range(1, n):  # positions less than n-1 before a text's end (texts are >= n long)
+    for k in range(1, n):  # texts are at least n long, so these stay inside the previous text
         keep[offsets[1:] - k] = False
     counts = lengths - n + 1
     hv = _fmix((h[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), 32)
     a, b = _permutations(opts.num_perm, opts.seed)
-    seg = np.repeat(np.arange(len(long)), counts)
+    seg = np.repeat(np.arange(len(group)), counts)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    sigs = np.full((len(long), opts.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    sigs = np.full((len(group), opts.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     for at in range(0, len(hv), CHUNK):
         part = hv[at:at + CHUNK, None] * a + b  # uint32 wraparound is the scheme's modulo
-        first = seg[at]
-        segs = np.arange(first, seg[min(at + CHUNK, len(hv)) - 1] + 1)
+        segs = np.arange(seg[at], seg[min(at + CHUNK, len(hv)) - 1] + 1)
         bounds = np.maximum(starts[segs] - at, 0)
         sigs[segs] = np.minimum(sigs[segs], np.minimum.reduceat(part, bounds, axis=0))
-    for row, i in enumerate(long):
+    for row, i in enumerate(group):
         out[i] = sigs[row].tobytes()
-    return out
 
 
 def signature(text: str, opts: NearOptions) -> bytes | None:

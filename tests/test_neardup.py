@@ -133,11 +133,13 @@ def test_signatures_match_datasketch_for_any_texts(texts, ngram):
         assert sig == (_datasketch_signature(text, opts) if len(text) >= 5 else None)
 
 
-def test_a_page_larger_than_one_chunk_gets_the_same_signatures(monkeypatch):
+def test_a_page_larger_than_one_chunk_or_group_gets_the_same_signatures(monkeypatch):
     import pipeline.neardup as neardup
 
     opts = NearOptions()
     texts = _corpus_paragraphs()
     whole = signatures(texts, opts)
     monkeypatch.setattr(neardup, "CHUNK", 7)  # chunks end inside texts and between them
+    assert signatures(texts, opts) == whole
+    monkeypatch.setattr(neardup, "GROUP_CHARS", 100)  # and groups of a few texts each
     assert signatures(texts, opts) == whole
