@@ -29,7 +29,7 @@ from . import measure, report
 from .generate import REPO, generate
 
 WIKIEXTRACTOR = "wikiextractor==3.1.0"
-KINDS = ["cold_j1", "cold_j2", "warm_same", "update", "mwph", "wikiextractor", "floor", "reader"]
+KINDS = ["cold_j1", "cold_j2", "warm_same", "update", "mwph", "parse", "wikiextractor", "floor", "reader"]
 
 
 def say(msg: str) -> None:
@@ -96,6 +96,7 @@ def main() -> int:
             "warm_same": lambda: pipeline(dump, 1, work / "cache-warm_same", target),
             "update": lambda: pipeline(update, 1, work / "cache-update", target),
             "mwph": lambda: [py, "-m", "pipeline.bench.loops", "mwph", str(dump)],
+            "parse": lambda: [py, "-m", "pipeline.bench.loops", "parse", str(dump)],
             "floor": lambda: [py, "-m", "pipeline.bench.loops", "floor", str(dump)],
             "reader": lambda: [py, "-m", "pipeline.bench.loops", "reader", str(dump)],
             "wikiextractor": lambda: [str(we_python), "-m", "wikiextractor.WikiExtractor", "--no-templates",

@@ -20,6 +20,7 @@ LABELS = {  # run kind -> (label, processes of ours)
     "warm_same": ("pipeline, rerun same dump, warm cache, --jobs 1", 1),
     "update": ("pipeline, rerun updated dump (5%/1%/1%), warm cache, --jobs 1", 1),
     "mwph": ("peer: bare mwparserfromhell parse()+strip_code() loop", 1),
+    "parse": ("mwparserfromhell parse() alone (no strip_code)", 1),
     "wikiextractor": ("peer: WikiExtractor --no-templates --processes 1", 1),
     "floor": ("floor: bz2 + XML streaming (stdlib iterparse)", 1),
     "reader": ("our reader alone (read_file, no parsing)", 1),
@@ -132,6 +133,12 @@ def markdown(results: dict, key: str) -> str:
     if floor and we:
         lines += ["", f"For scale: the floor alone (bz2 decompression and XML streaming, no processing) takes "
                   f"{floor} s, {floor / we:.2f}× WikiExtractor's time; any rerun must read the whole updated dump."]
+    parse, loop, cold = (e["runs"].get(k, {}).get("wall_median") for k in ("parse", "mwph", "cold_j1"))
+    if parse and loop and cold:
+        lines += ["", f"mwparserfromhell's `parse()` alone, which the pipeline cannot skip, takes {parse} s, "
+                  f"{parse / loop:.2f}× the loop's {loop} s. At 0.5× the loop's throughput (a cold run of "
+                  f"{2 * loop:.1f} s) everything else the pipeline does would have to fit in "
+                  f"{2 * loop - parse:.1f} s; it takes about {cold - parse:.1f} s."]
     lines += [
         "",
         "Ratios are of medians from this session. The memory flatness target needs a stored 20 MB and",
