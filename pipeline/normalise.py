@@ -33,8 +33,7 @@ def is_han(ch: str) -> bool:
     return bool(_HAN.match(ch))
 
 
-@lru_cache(maxsize=None)
-def _char_class(ch: str) -> int:
+def _char_class(ch: str) -> int:  # cached by _CLASSES, its one caller
     """1: a Traditional form (t2s changes it); 2: Simplified only (s2t changes it, and OpenCC
     does not know it as a Taiwan or Hong Kong form, like 台 or 着); 0: both or neither."""
     if converter("t2s.json").convert(ch) != ch:

@@ -58,8 +58,8 @@ class OutputWriter:
         if path.parent not in self.made:  # one mkdir per folder, not per table
             path.parent.mkdir(parents=True, exist_ok=True)
             self.made.add(path.parent)
-        text = io.StringIO(BOM)
-        text.seek(0, io.SEEK_END)
+        text = io.StringIO()
+        text.write(BOM)
         w = csv.writer(text)
         w.writerow(columns)
         w.writerows(rows)
@@ -123,20 +123,14 @@ def _replace_dir(new: Path, final: Path) -> None:
 
 def _array(values: list, type_: pa.DataType) -> pa.Array:
     """A column of row values as an Arrow array, as `pa.Table.from_pylist` would make it (a wrong
-    type fails, None is null); list columns from one flat array and offsets, because
-    from_pylist built them a Python list at a time (most of the writer's time on paragraphs)."""
-    if not pa.types.is_list(type_):
-        return pa.array(values, type_)
-    offsets, flat, nulls = [0], [], []
-    for v in values:
-        if isinstance(v, (list, tuple)):
-            flat.extend(v)
-        elif v is not None:  # a string would otherwise pass as a list of its characters
-            raise TypeError(f"expected a list for a {type_} column, got {type(v).__name__}")
-        nulls.append(v is None)
-        offsets.append(len(flat))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, type_.value_type),
-                                    mask=pa.array(nulls) if any(nulls) else None)
+    type fails, None is null), but a column at a time: from_pylist's row-by-row conversion of
+    dicts was most of the writer's time on paragraphs. A list column takes lists or tuples only:
+    Arrow would read a string as a list of its characters, and a set in no fixed order."""
+    if pa.types.is_list(type_):
+        for v in values:
+            if v is not None and not isinstance(v, (list, tuple)):
+                raise TypeError(f"expected a list for a {type_} column, got {type(v).__name__}")
+    return pa.array(values, type_)
 
 
 def _csv_rows(table: pa.Table, columns: list[list]):

@@ -29,7 +29,7 @@ def test_columns_equal_from_pylist():
     assert built.equals(pa.Table.from_pylist(ROWS, schema=schema))
 
 
-@pytest.mark.parametrize("value", ["太平洋", 5])
+@pytest.mark.parametrize("value", ["太平洋", 5, {"太平洋"}])
 def test_a_list_column_rejects_a_scalar(value):
     with pytest.raises((TypeError, pa.ArrowInvalid, pa.ArrowTypeError)):
         _array([value], pa.list_(pa.string()))
