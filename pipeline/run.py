@@ -89,8 +89,17 @@ class PageTimeout(Exception):
     pass
 
 
-def _on_alarm(signum, frame):
-    raise PageTimeout()
+class _Alarm:
+    """The page timer's signal handler. It remembers that it fired because the PageTimeout it
+    raises does not always arrive as itself: raised inside mwparserfromhell's C tokenizer it can
+    come out as a ParserError ("C tokenizer exited with non-empty token stack")."""
+
+    def __init__(self):
+        self.fired = False
+
+    def __call__(self, signum, frame):
+        self.fired = True
+        raise PageTimeout()
 
 
 def process_page(page: RawPage, options: Options):
@@ -100,8 +109,9 @@ def process_page(page: RawPage, options: Options):
     label = f"{page.source}: {page.title or page.doc_id}"
     timer = (options.page_timeout > 0 and hasattr(signal, "setitimer")
              and threading.current_thread() is threading.main_thread())  # signals need it
+    alarm = _Alarm()
     if timer:
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        previous = signal.signal(signal.SIGALRM, alarm)
         signal.setitimer(signal.ITIMER_REAL, options.page_timeout)
     try:
         doc = parse(page)
@@ -109,19 +119,24 @@ def process_page(page: RawPage, options: Options):
         doc = normalise_document(doc, options.variant)
         stage = "extract"
         return extract(doc, options.near), doc.dropped_templates
-    except PageTimeout:
+    except Exception as e:
+        if not (isinstance(e, PageTimeout) or alarm.fired):
+            return _failed(page, stage, label, e)
         return Problem(page.source, page.doc_id, stage, "timeout",
                        f"{label}: gave up after {options.page_timeout:g}s in {stage}")
-    except RecursionError:
-        return Problem(page.source, page.doc_id, stage, "too-deep",
-                       f"{label}: markup nested too deeply to {stage}")
-    except Exception as e:  # a bug in a stage: record it, keep going with the next page
-        return Problem(page.source, page.doc_id, stage, f"{stage}-error",
-                       f"{label}: {type(e).__name__}: {e}")
     finally:
         if timer:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+
+
+def _failed(page: RawPage, stage: str, label: str, e: Exception) -> Problem:
+    """A stage raised (a bug, or markup too deep to recurse into): record it, go on with the next page."""
+    if isinstance(e, RecursionError):
+        return Problem(page.source, page.doc_id, stage, "too-deep",
+                       f"{label}: markup nested too deeply to {stage}")
+    return Problem(page.source, page.doc_id, stage, f"{stage}-error",
+                   f"{label}: {type(e).__name__}: {e}")
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,28 @@ def test_page_over_the_time_limit_is_recorded_and_skipped(tmp_path, monkeypatch)
     assert list(frames["documents"].doc_id) == ["fast"]
 
 
+def test_a_timeout_that_a_library_turns_into_another_error_is_still_a_timeout(tmp_path, monkeypatch):
+    """mwparserfromhell's C tokenizer, interrupted by the page timer, can raise ParserError
+    instead of letting the timer's exception through (seen on CI with a 10 MB wikitext line)."""
+    real_parse = run_module.parse
+
+    def converting_parse(page):
+        if page.doc_id == "slow":
+            try:
+                time.sleep(30)  # interrupted by the page timer
+            except Exception as e:
+                raise ValueError("C tokenizer exited with non-empty token stack") from e
+        return real_parse(page)
+
+    monkeypatch.setattr(run_module, "parse", converting_parse)
+    raw = _folder(tmp_path, {"slow.txt": "慢的頁面。\n", "fast.txt": GOOD_TXT})
+    run([raw], tmp_path / "out", Options(page_timeout=0.5), quiet=True)
+    frames = pipeline.load(str(tmp_path / "out"))
+    (row,) = frames["errors"].itertuples()
+    assert (row.source, row.doc_id, row.stage, row.kind) == ("slow.txt", "slow", "parse", "timeout")
+    assert list(frames["documents"].doc_id) == ["fast"]
+
+
 def test_a_parser_that_raises_is_a_parse_error_for_that_page_only(tmp_path, monkeypatch):
     real_parse = run_module.parse
 
