@@ -25,8 +25,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="script of `text` columns (default zh-hans)")
     run.add_argument("--namespaces", default="0",
                      help="dump namespaces to read, comma separated (default 0, articles)")
-    run.add_argument("--cache", type=Path, default=Path(".cache"),
-                     help="per-document cache folder, reused by reruns (default .cache/)")
+    run.add_argument("--cache", type=Path,
+                     help="per-document cache folder, reused by reruns (default OUT/.cache/: one per "
+                          "output folder, since a run forgets cached pages that are not in its inputs)")
     run.add_argument("--no-cache", action="store_true", help="process every page from scratch")
     run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     run.add_argument("--page-timeout", type=float, default=60.0,
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         summary = run(paths, args.out, options, quiet=args.quiet,
-                      cache_dir=None if args.no_cache else args.cache, jobs=max(1, args.jobs))
+                      cache_dir=None if args.no_cache else args.cache or args.out / ".cache", jobs=max(1, args.jobs))
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2

@@ -64,3 +64,22 @@ def test_exit_codes(tmp_path):
     errors = pipeline.load(str(tmp_path / "o2"))["errors"]
     assert errors[["source", "kind"]].values.tolist() == [["empty.txt", "empty-file"]]
     assert _run("--raw", str(bad), "--out", str(tmp_path / "o3"), "--strict", "--quiet").returncode == 1
+
+
+def test_each_output_folder_keeps_its_own_cache(tmp_path):
+    """A run forgets cached pages that are not in its inputs, so a run on other inputs into
+    another folder must not evict this folder's pages (the cache defaults to OUT/.cache)."""
+    seeds, other = str(ROOT / "tests" / "data" / "seeds"), tmp_path / "other"
+    other.mkdir()
+    (other / "one.txt").write_text("另一個頁面。\n", encoding="utf-8")
+
+    def run(raw, out):
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw", raw, "--out", str(out)],
+                              cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr
+
+    assert "2 new" in run(seeds, tmp_path / "a")
+    assert "(1 new, 0 changed, 0 unchanged, 0 removed)" in run(str(other), tmp_path / "b")
+    assert "(0 new, 0 changed, 2 unchanged, 0 removed)" in run(seeds, tmp_path / "a")
+    assert (tmp_path / "a" / ".cache").is_dir() and not (tmp_path / ".cache").exists()
