@@ -113,7 +113,7 @@ class RawPage:
 
     source: str  # input file, relative to its input root, with "/" separators
     doc_id: str
-    format: str  # "markdown" | "plaintext" | "wikitext" (a dump's pages are wikitext)
+    format: str  # "markdown" | "pandoc-json" | "plaintext" | "wikitext" (a dump's pages are wikitext)
     text: str
     title: str | None = None  # from dump metadata; parsers fall back to the content
     meta: PageMeta | None = None

@@ -19,6 +19,10 @@ def parse(page: RawPage) -> Document:
         from .readers.wikitext import parse_wikitext
 
         return parse_wikitext(page)
+    if page.format == "pandoc-json":
+        from .readers.pandocjson import parse_pandoc_json
+
+        return parse_pandoc_json(page)
     if page.format == "plaintext":
         from .readers.plaintext import parse_plaintext
 

@@ -9,7 +9,7 @@
   `errors` row. Invalid UTF-8 bytes inside an otherwise UTF-8 page (or UTF-16 code units in a
   UTF-16 one) are replaced by U+FFFD and recorded with the line. NUL bytes mean binary.
 - The format comes from the content, never the extension: MediaWiki XML dumps (plain, bz2,
-  gz), wikitext, pandoc Markdown, or plain text.
+  gz), wikitext, pandoc Markdown, pandoc's JSON AST, or plain text.
 """
 
 from __future__ import annotations
@@ -214,7 +214,11 @@ _MD_SIGNS = (
 
 
 def detect_format(text: str) -> str:
-    """wikitext / markdown / plaintext, by which markup the content actually uses."""
+    """pandoc-json / wikitext / markdown / plaintext, by which markup the content actually uses."""
+    from .readers.pandocjson import is_pandoc_json
+
+    if is_pandoc_json(text):
+        return "pandoc-json"
     head = text[:MAX_SNIFF]
     wiki = sum(w for rx, w in _WIKI_SIGNS if rx.search(head))
     md = sum(w for rx, w in _MD_SIGNS if rx.search(head))

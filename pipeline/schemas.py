@@ -26,7 +26,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "documents": pa.schema([
         DOC_ID,
         _f("source", STR, "input file, relative to its input root"),
-        _f("format", STR, "markdown | wikitext | plaintext (dump pages are wikitext)"),
+        _f("format", STR, "markdown | pandoc-json | wikitext | plaintext (dump pages are wikitext)"),
         _f("title", STR, "title in the target variant"),
         _f("title_original", STR, "title as the source wrote it"),
         _f("script", STR, "hans | hant | mixed | none (no Han characters), over the document's own text"),

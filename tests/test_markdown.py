@@ -75,3 +75,15 @@ def test_gan_river_keeps_converter_markup_text():
     # -{贑}- is a character the page wants shown as is; the braces go, the character stays.
     assert any("构成“贑”字" in t for t in texts)
     assert not any("ⓦ" in t or "-{" in t or "[^" in t for t in texts)
+
+
+def test_namespaced_wiki_links_are_not_urls():
+    """Pandoc's own output links `[X](Category:Y "wikilink")`: a "prefix:" that is not one of
+    MediaWiki's URL protocols is a namespace, so the link is a category or an internal page."""
+    text = ("# 页\n\n见[格式手册](Wikipedia:格式手册 \"wikilink\")和[邮件](mailto:a@b.org)。\n\n"
+            "[分类](Category:区域组织 \"wikilink\")\n")
+    doc = parse_markdown(RawPage("p.md", "p", "markdown", text))
+    (para,) = doc.blocks
+    assert [(x.target, x.kind) for x in para.links] == [("Wikipedia:格式手册", "internal"),
+                                                        ("mailto:a@b.org", "external")]
+    assert doc.categories == ("区域组织",)

@@ -18,13 +18,16 @@ tables into the same Tag nodes as `{| |}` tables, so wiki links inside cells sur
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from ..grid import GridCell, build_table, span_value
-from ..model import Link, Section, Table
+from ..model import Block, Link, Paragraph, Section, Table
 from .links import classify
 
+_TAGS = re.compile(r"<[^>]+>")
+_TABLES = re.compile(r"<table\b.*</table\s*>", re.I | re.S)  # first to last: nested tables stay whole
 WIKI_MARK = "ⓦ"  # appended to wiki links by some wikitext-to-Markdown converters; not text
 _SKIP = {"style", "script", "ref"}
 _BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -161,3 +164,18 @@ def parse_html_tables(html: str, section: Section = ()) -> list[Table]:
     parser.close()
     return [build_table(t.rows, section, " ".join("".join(t.caption).split()))
             for t in parser.tables()]
+
+
+def html_blocks(html: str, section: Section = ()) -> list[Block]:
+    """An HTML block as a reader meets it: its tables as Tables, the text around them as
+    paragraphs (tags removed)."""
+    m = _TABLES.search(html)
+    if m is None:
+        return _html_text(html, section)
+    return (_html_text(html[:m.start()], section) + parse_html_tables(m.group(0), section)
+            + _html_text(html[m.end():], section))
+
+
+def _html_text(html: str, section: Section) -> list[Block]:
+    text = _TAGS.sub(" ", html).strip()
+    return [Paragraph(section, text)] if text else []

@@ -15,6 +15,11 @@ from ..model import Link
 CATEGORY_PREFIXES = ("category:", "分类:", "分類:", "类别:", "類別:")
 FILE_PREFIXES = ("file:", "image:", "文件:", "檔案:", "档案:", "图像:", "圖像:", "媒体:", "媒體:", "media:")
 _WIKI_URL = re.compile(r"^(?:https?:)?//[a-z\-]+\.(?:m\.)?wikipedia\.org/(?:wiki/|zh-[a-z]+/)(?P<t>.+)$", re.I)
+# MediaWiki's $wgUrlProtocols: any other "prefix:" is a namespace (Category:, Wikipedia:, Help:).
+_URL_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp", "mailto", "news", "irc", "ircs",
+                          "gopher", "nntp", "telnet", "worldwind", "svn", "git", "mms", "ssh",
+                          "xmpp", "sip", "sips", "tel", "sms", "bitcoin", "magnet", "urn", "geo",
+                          "matrix"})
 _PAGE_MD = re.compile(r"^(?:\.\./)*Page/(?P<t>.+?)\.md$")
 
 
@@ -46,8 +51,7 @@ def classify(href: str, anchor: str) -> Link:
             return wiki_link(m.group("t"), anchor)
     if href.startswith("/wiki/"):
         return wiki_link(href[len("/wiki/"):], anchor)
-    parts = urlsplit(href)
-    if parts.scheme or href.startswith("//"):
+    if urlsplit(href).scheme.lower() in _URL_SCHEMES or href.startswith("//"):
         return Link(anchor_original=anchor, target=href, kind="external")
     return wiki_link(href, anchor)
 

@@ -15,7 +15,6 @@ In: a RawPage whose text is pandoc Markdown (GFM or pandoc's own flavour). Out: 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -26,10 +25,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from ..model import Block, Cell, Document, Link, ListBlock, ListItem, Paragraph, RawPage, Table
 from ..normalise import is_han
 from . import links as wl
+from .document import document, enter_heading
 
 _FOOTNOTE = re.compile(r"\[(?:注\s*|note\s*)?\d{1,3}\]|\[[a-z]\]", re.I)
-_TAGS = re.compile(r"<[^>]+>")
-_TABLES = re.compile(r"<table\b.*</table\s*>", re.I | re.S)  # first to last: nested tables stay whole
 WRAP_COLUMNS = 72
 
 # Pandoc's `[^1]` footnotes: markers leave the text; the plugin moves the bodies to the end of
@@ -121,15 +119,7 @@ class _Reader:
         if t.type == "heading_open":
             level = int(t.tag[1])
             text = self.inline(tokens[i + 1]).text
-            self.section = self.section[: level - 2] if level > 1 else []
-            while len(self.section) < max(level - 2, 0):
-                self.section.append("")
-            if level > 1:
-                self.section.append(text)
-            elif not self.title:
-                self.title = text
-            else:  # a second top-level heading is a section, not a second title
-                self.section = [text]
+            self.title = enter_heading(self.section, self.title, level, text)
             return i + 3
         if t.type == "paragraph_open":
             rendered = self.inline(tokens[i + 1])
@@ -158,21 +148,9 @@ class _Reader:
         return i + 1
 
     def html(self, html: str) -> None:
-        """An HTML block: its tables as Tables, the text around them as paragraphs."""
-        m = _TABLES.search(html)
-        if m is None:
-            self.html_text(html)
-            return
-        from .htmltable import parse_html_tables
+        from .htmltable import html_blocks
 
-        self.html_text(html[:m.start()])
-        self.blocks.extend(parse_html_tables(m.group(0), self.section_path()))
-        self.html_text(html[m.end():])
-
-    def html_text(self, html: str) -> None:
-        text = _TAGS.sub(" ", html).strip()
-        if text:
-            self.blocks.append(Paragraph(self.section_path(), text))
+        self.blocks.extend(html_blocks(html, self.section_path()))
 
     def list_items(self, tokens: list[Token]) -> list[ListItem]:
         items: list[ListItem] = []
@@ -238,18 +216,7 @@ class _Reader:
         return Table(self.section_path(), "", columns, grid)
 
     def document(self) -> Document:
-        cats = tuple(dict.fromkeys(wl.category_name(x.target) for x in self.category_links))
-        return Document(
-            doc_id=self.page.doc_id,
-            source=self.page.source,
-            format="markdown",
-            title_original=self.page.title or self.title or self.page.doc_id.rsplit("/", 1)[-1],
-            blocks=tuple(self.blocks),
-            categories=cats,
-            category_links=tuple(self.category_links),
-            meta=self.page.meta,
-            content_sha256=hashlib.sha256(self.page.text.encode("utf-8")).hexdigest(),
-        )
+        return document(self.page, "markdown", self.title, self.blocks, self.category_links)
 
 
 def _close(tokens: list[Token], i: int) -> int:
