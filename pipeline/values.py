@@ -17,6 +17,8 @@ can leave the typed column null and keep the text. In particular:
   duration than the year 5. With a 民国/民國 prefix any ROC year is accepted (+1911).
 - Ranges and lower bounds of numbers (`1-2`, `10-20人`, `100多`, `逾100`) give None: they have
   no single value. `约100` is 100 with `approximate=True`.
+- A currency before a number (`$11,772`, `US$1,964億`, `RMB 100`) is its unit, kept as written
+  like the `美元` of `100美元`; it takes Arabic digits and a magnitude only (`$100美元` is None).
 - A day or month without a year (`4月28日`) is None: we don't guess the year.
 - Decades (`1980年代`), BCE years (`前221年`), and bare numbers as years (`2012`) are not dates.
 
@@ -289,6 +291,16 @@ _ARABIC = re.compile(
 _UNIT_TEXT = re.compile(r"[%‰°℃]|[^\W\d_]{1,4}[23]?")
 # '100多', '100余人', '100以上': bounds, not values.
 _NOT_A_VALUE = re.compile(r"^[多余餘几幾来來+]|以上|以下|上下|之间|之間")
+# Currency written before the number. A closed list, so 'A$B' or a stray letter is no
+# currency; NFKC has already turned ＄ ￥ ￡ into $ ¥ £, and _prepare dropped the space of 'USD 100'.
+_CURRENCY = re.compile(
+    r"(?:US|NT|HK|A|C)?\$|[€£¥₩]|RMB|USD|EUR|CNY|JPY|HKD|TWD", re.IGNORECASE
+)
+
+
+def _arabic_value(m: re.Match) -> float:
+    value = float(m.group("num").replace(",", "")) * _MAGNITUDE.get(m.group("mag"), 1)
+    return -value if m.group("sign") in ("-", "−") else value
 
 
 @lru_cache(maxsize=16384)  # values are frozen, so sharing them is safe
@@ -303,6 +315,15 @@ def parse_number(text: str) -> NumberValue | None:
     body, approximate = _approx_prefix(body)
     if body.endswith("左右"):
         body, approximate = body[:-2], True
+
+    # '$1964億' -> 1964e8 with unit '$'. Nothing may follow but a magnitude, since the unit
+    # slot is taken ('$100美元', '$5M' stay None), and no sign: '$-5' is too odd to trust.
+    currency = _CURRENCY.match(body)
+    if currency:
+        m = _ARABIC.fullmatch(body, currency.end())
+        if not m or m.group("sign") or m.group("unit"):
+            return None
+        return NumberValue(_arabic_value(m), currency.group(0), False, approximate)
 
     ordinal = False
     if body.startswith("第"):
@@ -319,11 +340,7 @@ def parse_number(text: str) -> NumberValue | None:
             return None
         if ordinal and unit is not None and unit not in _ORDINAL_COUNTERS:
             return None
-        value = float(m.group("num").replace(",", ""))
-        value *= _MAGNITUDE.get(m.group("mag"), 1)
-        if m.group("sign") in ("-", "−"):
-            value = -value
-        return NumberValue(value, unit, ordinal, approximate)
+        return NumberValue(_arabic_value(m), unit, ordinal, approximate)
 
     # Chinese numerals: only bare, or with a counter from a closed list, because '一' and '十'
     # start ordinary words (第一夫人, 十月革命).

@@ -164,6 +164,24 @@ def test_dragonfly_release_dates():
         ("二十一万三千", NumberValue(213000.0)),
         ("负三", NumberValue(-3.0)),
         ("100 km²", NumberValue(100.0, "km2")),
+        # a currency before the number is its unit, as written (like 美元 after it)
+        ("$11,772", NumberValue(11772.0, "$")),
+        ("US$1,964億", NumberValue(1964e8, "US$")),
+        ("$1964億", NumberValue(1964e8, "$")),
+        ("US$3.5万亿", NumberValue(3.5e12, "US$")),
+        ("€3.5億", NumberValue(3.5e8, "€")),
+        ("¥100", NumberValue(100.0, "¥")),
+        ("￥100", NumberValue(100.0, "¥")),  # full-width yen, NFKC
+        ("NT$500", NumberValue(500.0, "NT$")),
+        ("HK$ 3", NumberValue(3.0, "HK$")),
+        ("C$1.5", NumberValue(1.5, "C$")),
+        ("£12", NumberValue(12.0, "£")),
+        ("₩5000", NumberValue(5000.0, "₩")),
+        ("RMB 100", NumberValue(100.0, "RMB")),
+        ("usd100", NumberValue(100.0, "usd")),
+        ("约$100", NumberValue(100.0, "$", approximate=True)),
+        ("1,234 美元", NumberValue(1234.0, "美元")),
+        ("+86", NumberValue(86.0)),  # a leading + is a sign
     ],
 )
 def test_parse_number(text, expected):
@@ -193,6 +211,18 @@ def test_parse_number(text, expected):
         "第1.5届",
         "7国为观察员国",
         "1.5.",
+        "1+1",
+        "+",
+        # currency with no number, or with more than a number after it
+        "$",
+        "USD",
+        "A$B",
+        "$三百",  # Chinese numerals only bare or with a counter
+        "$100美元",  # two units
+        "$5M",
+        "$-5",
+        "$1,2",
+        "第$1",
     ],
 )
 def test_parse_number_none(text):
@@ -216,7 +246,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _CELLISH = st.text(
-    alphabet=st.sampled_from(list("0123456789年月日号至今起约第届名-－~.,%万亿十二〇零一三民國()（）星期四 ")),
+    alphabet=st.sampled_from(list("0123456789年月日号至今起约第届名-－~.,%万亿十二〇零一三民國()（）星期四 $US€¥+")),
     max_size=16,
 )
 
