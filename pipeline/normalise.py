@@ -1,6 +1,7 @@
 """Normalise: a parsed Document in, the same Document with every `text` field filled out.
 
-- `text`: target variant (default zh-hans), whitespace collapsed, ASCII `, : ; ( ) ! ?` next to
+- `text`: target variant (default zh-hans), whitespace collapsed (and dropped next to full-width
+  brackets and punctuation), ASCII `, : ; ( ) ! ?` next to
   Han characters turned full width (Chinese punctuation is full width; the ASCII forms in
   some sources are typing shortcuts, and mixed forms split tokens and dedup keys).
 - `text_original`: the author's own script and punctuation, `-{…}-` resolved to the author's
@@ -20,13 +21,20 @@ from .convert import Markup, converter, strip_markup, to_original, to_variant
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
 
 _WS = re.compile(r"\s+")
+# Not next to ASCII punctuation: whether fullwidth_punct converts that depends on its neighbours,
+# and removing the space would change them on a second pass.
+_PUNCT_SPACE = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
 _ASCII_PUNCT = re.compile(r"[,:;!?()]")
 
 
 def collapse(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    """Whitespace runs as one space, none inside full-width brackets or before full-width
+    punctuation: what is left there is the gap of removed markup (an image in `（[[File:…]]
+    [[西班牙]]）`), since Chinese text puts no space next to them."""
+    text = _WS.sub(" ", text).strip()
+    return _PUNCT_SPACE.sub("", text) if " " in text else text
 
 
 def is_han(ch: str) -> bool:
@@ -120,7 +128,9 @@ def _original(text: str, source_variant: str) -> str:
 
 @lru_cache(maxsize=8192)
 def _target(text: str, variant: str, rules: tuple) -> str:
-    return fullwidth_punct(collapse(to_variant(text, variant, rules)))
+    text = collapse(to_variant(text, variant, rules))
+    wide = fullwidth_punct(text)
+    return text if wide is text else collapse(wide)  # "A ,亞" -> "A ，亞" -> "A，亞"
 
 
 class Normaliser:

@@ -87,3 +87,47 @@ def test_namespaced_wiki_links_are_not_urls():
     assert [(x.target, x.kind) for x in para.links] == [("Wikipedia:格式手册", "internal"),
                                                         ("mailto:a@b.org", "external")]
     assert doc.categories == ("区域组织",)
+
+
+def _md(text: str):
+    return normalise_document(parse_markdown(RawPage("p.md", "p", "markdown", text)))
+
+
+def test_image_links_templates_and_gallery_lines_leave_no_text():
+    """Excerpts of zhwiki pages converted by pandoc (chinapedia/wikipedia.zh): image links are
+    `[X.svg](…/File:X.svg "fig:…")`, unconverted templates stay as `{{…}}` text, a <gallery>
+    line is "File:X.jpg|caption", a nested caption leaves `\\]\\]`."""
+    doc = _md(
+        "  - **[皇家馬德里](https://zh.wikipedia.org/wiki/皇家马德里 \"wikilink\")**（[Flag_of_Spain.svg]"
+        "(https://zh.wikipedia.org/wiki/File:Flag_of_Spain.svg \"fig:Flag_of_Spain.svg\")\n"
+        "    [西班牙](../Page/西班牙.md \"wikilink\")）\n\n"
+        "<File:SCO> Summit Ekaterinburg\n2009.jpg|2009年上海合作組織會議的各國領導人\n\n"
+        "{{ Wikisource|上海合作组织宪章}}\n\n{{-}}\n\n前文{{lang|en|Foo}}后文。\n\n"
+        "[Map.svg](https://zh.wikipedia.org/wiki/File:Map.svg \"fig:Map.svg\")集團的分佈圖\\]\\]\n")
+    items, *paras = doc.blocks
+    assert [i.text_original for i in items.items] == ["皇家馬德里（西班牙）"]
+    assert [x.target for x in items.items[0].links] == ["皇家马德里", "西班牙"]
+    assert [p.text_original for p in paras] == ["2009年上海合作組織會議的各國領導人", "前文Foo后文。", "集團的分佈圖"]
+    assert dict(doc.dropped_templates) == {"-": 1, "Wikisource": 1}
+
+
+def test_a_line_break_inside_a_link_is_not_a_definition_term():
+    doc = _md("  - [G20 press release on 19th of\n    March, 2005](https://example.org/g20)\n"
+              "    — 包含該團體的標章\n")
+    (items,) = doc.blocks
+    assert [(i.marker, i.text_original) for i in items.items] == [
+        ("*", "G20 press release on 19th of March, 2005 — 包含該團體的標章")]
+
+
+def test_the_title_is_the_lead_bold_term_after_images_and_tables():
+    doc = _md("[G20-logo.png](https://zh.wikipedia.org/wiki/File:G20-logo.png \"fig:G20-logo.png\")\n\n"
+              "<table><tr><td>截至2009年4月</td></tr></table>\n\n**G20**是發展中國家的集體性稱呼。\n\n"
+              "## 歷史\n\n**不是標題**的粗體。\n")
+    assert doc.title_original == "G20"
+
+
+def test_footnote_markers_leave_html_table_cells():
+    doc = _md("<table><tr><td><a href=\"https://zh.wikipedia.org/wiki/上海市\">上海</a>[11]</td>"
+              "<td>獎項[20][21]</td></tr></table>\n")
+    (table,) = doc.blocks
+    assert [c.text_original for c in table.rows[0]] == ["上海", "獎項"]

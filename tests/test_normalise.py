@@ -87,3 +87,12 @@ def test_normalising_twice_changes_nothing(text):
     assert n.target(once) == once
     original = n.original(text)
     assert n.original(original) == original
+
+
+def test_no_space_is_left_next_to_full_width_brackets_and_punctuation():
+    """The gap a removed image leaves in `（[[File:…]] [[西班牙]]）`; ASCII text keeps its spaces."""
+    from pipeline.normalise import collapse
+
+    assert collapse("皇家馬德里（ 西班牙 ）") == "皇家馬德里（西班牙）"
+    assert collapse("新增System.Lazy ，做為延遲 。") == "新增System.Lazy，做為延遲。"
+    assert collapse("Visual Basic .NET  (VB)") == "Visual Basic .NET (VB)"

@@ -9,7 +9,7 @@ converter markup is plain text and stays. Links come from `<a href>`, classified
 `links.classify` like the Markdown reader's inline links: wiki article URLs
 (`https://zh.wikipedia.org/wiki/X`) and pandoc page paths (`../Page/X.md`) are internal links
 to the title X; URLs with a scheme are external.
-Dropped unrecorded: the content of `<style>`, `<script>` and `<ref>`/footnote `<sup class=reference>`
+Dropped unrecorded: footnote markers left as text (`[1]`), the content of `<style>`, `<script>` and `<ref>`/footnote `<sup class=reference>`
 (citations, not cell text), text between cells, and the `ⓦ` marker some converters append to
 wiki links. Unclosed `<td>`/`<tr>` are closed the way
 browsers do. (Wikitext pages do not come through here: mwparserfromhell parses their HTML
@@ -28,6 +28,9 @@ from .links import classify
 
 _TAGS = re.compile(r"<[^>]+>")
 _TABLES = re.compile(r"<table\b.*</table\s*>", re.I | re.S)  # first to last: nested tables stay whole
+# A footnote marker pandoc left as text ("[1]", "[注 2]", "[a]"): the note bodies are not in
+# these exports, so the marker is noise in a cell as in a paragraph.
+FOOTNOTE = re.compile(r"\[(?:注\s*|note\s*)?\d{1,3}\]|\[[a-z]\]", re.I)
 WIKI_MARK = "ⓦ"  # appended to wiki links by some wikitext-to-Markdown converters; not text
 _SKIP = {"style", "script", "ref"}
 _BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -56,7 +59,7 @@ class _Table:
             c = self.cell
             if self.row is None:
                 self.row = []
-            text = "".join(c.texts).replace(WIKI_MARK, "").strip()
+            text = FOOTNOTE.sub("", "".join(c.texts).replace(WIKI_MARK, "")).strip()
             self.row.append(GridCell(text, tuple(c.links), c.header, c.rowspan, c.colspan))
             self.cell = None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -26,8 +27,14 @@ from ..model import Block, Cell, Document, Link, ListBlock, ListItem, Paragraph,
 from ..normalise import is_han
 from . import links as wl
 from .document import document, enter_heading
+from .htmltable import FOOTNOTE
 
-_FOOTNOTE = re.compile(r"\[(?:注\s*|note\s*)?\d{1,3}\]|\[[a-z]\]", re.I)
+# What a converter left of wiki markup it did not convert: `]]` of a nested image caption
+# (`\]\]`), `****` of an empty bold. Templates (`{{-}}`) go through the wikitext renderer.
+_STRAY = re.compile(r"\[\[+|\]\]+|\*{4,}")
+# A <gallery> line pandoc kept as text: "File:X.jpg|caption" (the file part, if it was an
+# autolink, is already gone as an image link) keeps its caption.
+_GALLERY_FILE = re.compile(r"^[^|\n]*?\.(?:jpe?g|png|svg|gif|tiff?|webp)\s*\|", re.I)
 WRAP_COLUMNS = 72
 
 # Pandoc's `[^1]` footnotes: markers leave the text; the plugin moves the bodies to the end of
@@ -57,7 +64,7 @@ class _Inline:
             out = anchor if href is not None else self.parts
             if t.type == "text":
                 text = t.content.replace("ⓦ", "")
-                out.append(text if href is not None else _FOOTNOTE.sub("", text))
+                out.append(text if href is not None else FOOTNOTE.sub("", text))
                 if strong_depth and strong_seen == 1 and href is None:
                     self.bold.append(text)
             elif t.type in ("softbreak", "hardbreak"):
@@ -79,10 +86,12 @@ class _Inline:
             elif t.type == "link_close" and href is not None:
                 text = "".join(anchor).strip()
                 link = wl.classify(href, text)
+                href = None
+                if link.kind != "external" and wl.is_file(link.target):
+                    continue  # an image ("fig:" links): its anchor is the file name, not text
                 self.links.append(link)
                 if link.kind != "category":  # category links show no text on the page
                     self.parts.append(text)
-                href = None
 
     @property
     def text(self) -> str:
@@ -96,6 +105,7 @@ class _Reader:
         self.section: list[str] = []
         self.blocks: list[Block] = []
         self.category_links: list[Link] = []
+        self.dropped: Counter = Counter()
         self.title: str | None = None
 
     def section_path(self) -> tuple[str, ...]:
@@ -103,6 +113,14 @@ class _Reader:
 
     def inline(self, token: Token) -> _Inline:
         rendered = _Inline(token)
+        text = rendered.text
+        if "{{" in text or "[[" in text or "]]" in text or "**" in text or "|" in text:
+            if "{{" in text:
+                from .wikitext import render_templates
+
+                text, dropped = render_templates(text)
+                self.dropped.update(dropped)
+            rendered.parts = [_GALLERY_FILE.sub("", _STRAY.sub("", text))]
         self.category_links += [x for x in rendered.links if x.kind == "category"]
         rendered.links = [x for x in rendered.links if x.kind != "category"]
         return rendered
@@ -123,7 +141,8 @@ class _Reader:
             return i + 3
         if t.type == "paragraph_open":
             rendered = self.inline(tokens[i + 1])
-            if not self.blocks and self.title is None and rendered.bold:
+            if self.title is None and not self.section and rendered.bold:
+                # The lead's first bold term names the article, even after images or a table.
                 self.title = "".join(rendered.bold).strip()
             if rendered.text:
                 self.blocks.append(Paragraph(self.section_path(), rendered.text, tuple(rendered.links)))
@@ -185,6 +204,9 @@ class _Reader:
         brk = next((k for k, c in enumerate(children) if c.type == "softbreak"), None)
         if brk is None or token.map is None:
             return None
+        opened = sum(c.type == "link_open" for c in children[:brk])
+        if opened != sum(c.type == "link_close" for c in children[:brk]):
+            return None  # the break wraps a link's anchor: one item, not a term and its body
         first = self.lines[token.map[0]].rstrip()
         following = self.lines[token.map[0] + 1].strip() if token.map[0] + 1 < len(self.lines) else ""
         next_word = following.split(" ", 1)[0]
@@ -216,7 +238,8 @@ class _Reader:
         return Table(self.section_path(), "", columns, grid)
 
     def document(self) -> Document:
-        return document(self.page, "markdown", self.title, self.blocks, self.category_links)
+        return document(self.page, "markdown", self.title, self.blocks, self.category_links,
+                        dropped_templates=tuple(sorted(self.dropped.items())))
 
 
 def _close(tokens: list[Token], i: int) -> int:

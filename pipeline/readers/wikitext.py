@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import mwparserfromhell
-from mwparserfromhell.nodes import Heading, Tag, Text, Wikilink
+from mwparserfromhell.nodes import Heading, Tag, Template, Text, Wikilink
 
 from ..convert import Markup, markup_end, parse_markup, rules_from_markup, split_markup
 from ..grid import build_table
@@ -240,6 +241,21 @@ def _categories(names: list[str]) -> tuple[tuple[str, ...], tuple[Link, ...]]:
         if name and name not in seen:
             seen.append(name)
     return tuple(seen), tuple(Link(n, f"Category:{n}", "category") for n in seen)
+
+
+def render_templates(text: str) -> tuple[str, Counter]:
+    """Text another converter left with MediaWiki templates in it (pandoc Markdown keeps
+    `{{-}}`, `{{Wikisource|…}}`): each template rendered as the wikitext reader renders it
+    (allow-listed ones give their text, the others are dropped), everything else unchanged.
+    Returns the text and the dropped templates by name."""
+    renderer = Renderer()
+    out = []
+    for node in mwparserfromhell.parse(protect_converter_pipes(text)).nodes:
+        if isinstance(node, Template):
+            out.append(renderer.inline(mwparserfromhell.parse(str(node)))[0])
+        else:
+            out.append(str(node))
+    return finish("".join(out)), renderer.dropped
 
 
 def _crude(text: str) -> list[Paragraph]:
