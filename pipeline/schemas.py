@@ -52,7 +52,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("text_original", STR, "cleaned text in the source's script"),
         _f("script", STR, "hans | hant | mixed | none, of text_original"),
         _f("norm_hash", STR, "dedup key: sha1 of the NFKC, Simplified-folded text without whitespace and punctuation (16 hex)"),
-        _f("tokens", LIST, "jieba tokens of text (entity names on the page kept whole; no whitespace tokens)"),
+        _f("tokens", LIST, "jieba tokens of text (entity names on the page and accented Latin, Cyrillic or Greek words kept whole; no whitespace tokens)"),
         _f("tokens_original", LIST, "the same token boundaries as slices of text_original; null when the two texts do not align"),
     ]),
     "duplicates": pa.schema([

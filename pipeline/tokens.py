@@ -8,9 +8,16 @@
   occurrences are cut out before jieba sees the rest, so 太平洋联盟 or DragonFly BSD is one
   token. This is per page and leaves jieba's global dictionary alone, so results do not depend
   on which pages a worker saw before.
+- A run of letters with a non-ASCII one (Español, Yínzhōu, Köln, Москва, Αθήνα) is one token.
+  jieba's word characters are ASCII only, so it cut such words at every accent (Espa|ñ|ol). The
+  run is letters, combining marks and digits, like jieba's Windows98; hyphens and apostrophes
+  split it as they split ASCII words (Coca|-|Cola). Text without such letters is cut by jieba
+  unchanged. Scripts written without spaces (kana, Thai, ...) are left to jieba, char by char.
 - Whitespace-only tokens are dropped.
 - Keywords: jieba's TF-IDF (its own IDF table and stop words, its rule of ignoring one-character
   words) applied to the tokens above instead of re-segmenting the page: top KEYWORDS per document.
+  Tokens without a letter (numbers such as 1995 or 65.000, punctuation such as ...) are not
+  keywords, though jieba's extract_tags returns them; they still count in the term frequencies.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import heapq
 import logging
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 
@@ -97,18 +105,67 @@ def _jieba(span: str) -> list[str]:
     return out
 
 
-def _pieces(text: str, entities: Entities | None = None) -> list[str]:
-    """`text` cut into consecutive pieces (jieba's tokens, whitespace ones included, and the
-    entities whole): they join back to `text`."""
-    if entities is None:
+# Han (with its extensions, CJK symbols and 〇) and scripts written without spaces between
+# words (kana, Yi, Thai, Lao, Myanmar, Khmer): a run of their letters is a phrase, not a word,
+# so they stay with jieba. Also the variation selectors, which follow emoji and Han.
+_UNSPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x2E80, 0xA4CF),
+             (0xF900, 0xFAFF), (0xFE00, 0xFE0F), (0xFE30, 0xFE4F), (0xFF66, 0xFF9F))
+
+
+def _letters() -> str:
+    """Character-class body of the non-ASCII letters and combining marks (categories L and M; marks
+    so that a decomposed é or a Devanagari vowel sign stays inside its word), outside _UNSPACED.
+    Built from unicodedata once (a few ms). The BMP only: astral letters are rare here, and the
+    astral Han are not words anyway."""
+    ranges: list[list[int]] = []
+    lo = 0x80
+    for a, b in _UNSPACED + ((0x10000, 0x10000),):
+        for code in range(lo, a):
+            if unicodedata.category(chr(code))[0] in "LM":
+                if ranges and ranges[-1][1] == code - 1:
+                    ranges[-1][1] = code
+                else:
+                    ranges.append([code, code])
+        lo = b + 1
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
+_L = _letters()
+_NON_ASCII = re.compile(f"[{_L}]")  # one fast scan: most Chinese paragraphs have none
+# A maximal run of letters, marks and digits holding a non-ASCII letter or mark. The lookbehind
+# starts it at the run's start and the possessive ASCII prefix gives nothing back, so the pass is
+# linear even over long ASCII words, which are not matched: jieba keeps them.
+_WORD = re.compile(rf"(?<![A-Za-z\d{_L}])[A-Za-z\d]*+[{_L}][A-Za-z\d{_L}]*")
+del _L
+_LETTER = re.compile(r"[^\W\d_]")  # a keyword needs one (a Han character is one)
+
+
+def _cut(text: str) -> list[str]:
+    """`_jieba(text)`, but each _WORD whole; text without one goes to jieba unchanged."""
+    if not _NON_ASCII.search(text):
         return _jieba(text)
     pieces: list[str] = []
     pos = 0
+    for m in _WORD.finditer(text):
+        pieces += _jieba(text[pos:m.start()])
+        pieces.append(m.group())
+        pos = m.end()
+    pieces += _jieba(text[pos:])
+    return pieces
+
+
+def _pieces(text: str, entities: Entities | None = None) -> list[str]:
+    """`text` cut into consecutive pieces (jieba's tokens, whitespace ones included, the
+    non-ASCII words and the entities whole): they join back to `text`."""
+    if entities is None:
+        return _cut(text)
+    pieces: list[str] = []
+    pos = 0
     for start, end in entities.spans(text):
-        pieces += _jieba(text[pos:start])
+        pieces += _cut(text[pos:start])
         pieces.append(text[start:end])
         pos = end
-    pieces += _jieba(text[pos:])
+    pieces += _cut(text[pos:])
     return pieces
 
 
@@ -156,6 +213,8 @@ def keywords(tokens: list[str], top: int = KEYWORDS) -> list[tuple[str, float]]:
     total = sum(counts.values())
     if not total:
         return []
-    scored = [(w, n / total * idf.get(w, median)) for w, n in counts.items()]
+    # Tokens without a letter still count in `total`, as in jieba, so the weights stay jieba's;
+    # they are just not candidates.
+    scored = [(w, n / total * idf.get(w, median)) for w, n in counts.items() if _LETTER.search(w)]
     best = heapq.nsmallest(top, scored, key=lambda kv: (-kv[1], kv[0]))  # = sorted(...)[:top]
     return [(w, round(s, 6)) for w, s in best]

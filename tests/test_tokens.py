@@ -1,4 +1,4 @@
-"""Tokens: our cached segmentation is jieba.cut exactly, and entities stay whole."""
+"""Tokens: our cached segmentation is jieba.cut exactly, entities and non-ASCII words stay whole."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import jieba
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.tokens import Entities, _jieba, segment, tokenize
+from pipeline.tokens import _WORD, Entities, _jieba, _pieces, keywords, segment, tokenize
 
 DATA = Path(__file__).parent / "data"
 
@@ -65,3 +65,85 @@ def test_tokens_original_slices_the_original_text():
     assert tokens[0] == "太平洋联盟" and "".join(tokens) == text
     assert tokens_original[0] == "太平洋聯盟" and "".join(tokens_original) == original
     assert tokenize("软件", "軟體軟體", None)[1] is None  # lengths differ: no alignment
+
+
+# Non-ASCII words: jieba's word characters are ASCII, so it cut Espa|ñ|ol; they are one token now.
+
+def _tokens(text: str) -> list[str]:
+    tokens, original = tokenize(text, text)
+    assert original is tokens
+    return tokens
+
+
+def test_spanish_words_are_whole():
+    assert _tokens("La Autovía A-8 llega a Irún. Índice en Español") == [
+        "La", "Autovía", "A", "-", "8", "llega", "a", "Irún", ".", "Índice", "en", "Español"]
+
+
+def test_vietnamese_words_are_whole():
+    assert _tokens("Việt Nam là một quốc gia, thủ đô Hà Nội.") == [
+        "Việt", "Nam", "là", "một", "quốc", "gia", ",", "thủ", "đô", "Hà", "Nội", "."]
+
+
+def test_cyrillic_and_greek_words_are_whole():
+    assert _tokens("Москва — столица России; Αθήνα.") == [
+        "Москва", "—", "столица", "России", ";", "Αθήνα", "."]
+
+
+def test_words_join_letters_marks_and_digits_but_split_at_hyphens_like_ascii():
+    assert list(jieba.cut("Coca-Cola O'Brien")) == ["Coca", "-", "Cola", " ", "O", "'", "Brien"]
+    assert _tokens("Ánh-Sáng O'Bríen") == ["Ánh", "-", "Sáng", "O", "'", "Bríen"]
+    assert _tokens("Windows98 Bảo2019 e\u0301te\u0301") == ["Windows98", "Bảo2019", "e\u0301te\u0301"]
+
+
+def test_mixed_chinese_and_latin_sentence():
+    text = "科隆（德语：Köln）和魁北克（Québec）都有Autovía吗"
+    original = "科隆（德語：Köln）和魁北克（Québec）都有Autovía嗎"
+    tokens, tokens_original = tokenize(text, original)
+    assert tokens == ["科隆", "（", "德语", "：", "Köln", "）", "和", "魁北克", "（", "Québec", "）",
+                      "都", "有", "Autovía", "吗"]
+    assert "".join(tokens_original) == original and "Köln" in tokens_original
+    # An entity still wins over a word inside it.
+    assert "魁北克（Québec）" in tokenize(text, text, Entities(["魁北克（Québec）"]))[0]
+
+
+def test_ascii_and_chinese_text_is_tokenised_exactly_as_jieba_does():
+    text = "Windows 98和.NET Framework、C#是微软的产品，2019年发布了Visual Studio 2019。"
+    assert _pieces(text) == list(jieba.cut(text))
+    assert _tokens(text) == [t for t in jieba.cut(text) if t.strip()]
+
+
+def test_corpus_lines_without_non_ascii_letters_are_jieba_cut():
+    lines = [ln for ln in _corpus_lines() if not _WORD.search(ln)]
+    assert len(lines) > 1000
+    assert [ln for ln in lines if _pieces(ln) != list(jieba.cut(ln))] == []
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list("中华人民共和国的是在了ABCab12.%-#&+_' ，。\n①²½·—“”１２ドラภา❤\ufe0f")),
+               max_size=60))
+def test_text_without_non_ascii_letters_is_jieba_cut(text):
+    """Digits, symbols, full-width digits, kana and Thai do not start a word: jieba's cut stands."""
+    assert _pieces(text) == list(jieba.cut(text))
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list("中国的ABab12-' ，。éñÖжΩ\u0301ド")), max_size=60))
+def test_pieces_join_back_and_every_non_ascii_word_is_one_piece(text):
+    pieces = _pieces(text)
+    assert "".join(pieces) == text
+    words = [m.group() for m in _WORD.finditer(text)]
+    assert [p for p in pieces if _WORD.fullmatch(p)] == words
+    assert all(w[0] not in "-' " and w[-1] not in "-' " for w in words)
+
+
+def test_keywords_have_no_numbers_or_punctuation_but_keep_jiebas_weights():
+    import jieba.analyse
+
+    text = "2019年 123 456 ... --- 3.14 65.000 1995年 1995 太平洋联盟 太平洋联盟 智利 HTML5"
+    jieba_tags = jieba.analyse.extract_tags(text, topK=None, withWeight=True)
+    assert {"1995", "123", "...", "---", "3.14", "65.000"} <= {w for w, _ in jieba_tags}
+    ours = keywords(_tokens(text))
+    assert ours == sorted(((w, round(s, 6)) for w, s in jieba_tags if re.search(r"[^\W\d_]", w)),
+                          key=lambda kv: (-kv[1], kv[0]))
+    assert [w for w, _ in ours] == ["联盟", "太平洋", "HTML5", "智利"]
