@@ -4,12 +4,17 @@ Three places a page names members (`found_in` column):
 - `list`: a list under a member-like heading, or whose group labels are member-like
   (成员/成員/会员/會員/成员国/观察员/締約國 …, MEMBER_WORDS). Groups come from definition terms
   (`; 正式成员国`) or from a bullet with deeper bullets under it; items without a group take the
-  section's name. Items are split on 、，,；; and a final 和/及/与. Items that read as prose (a
-  sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
+  section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
+  (a sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
+  A linked name with a bracketed note (皇家馬德里（西班牙）) is the name; the note goes to
+  `attributes`.
 - `table`: a table whose header names members (成员国/會員/member …), or a table under a
   member-like heading with a name-like column (国家/經濟體/country …). One row per body row; the
   other columns are kept in `attributes` (JSON), a join-date column becomes `joined` (ISO).
-- `infobox`: an infobox field whose key is member-like (成员/members …), split like list items.
+  A totals row (總和, 合计, Total) is not a member.
+- `infobox`: an infobox field whose key is member-like (成员/members …), split like list items
+  (the reader joins `<br>`-separated entries with 、); a label before a colon ("23國：") is
+  dropped; a key that labels the field (membership_type) is not a member field.
 Which names are listed never matters. `status` is a coarse reading of the group label
 (STATUS_WORDS); `iso3166` comes from countries.iso_code and is null for anything that is not
 unambiguously a country (a person, 东盟六国, 多米尼加 without a deciding link).
@@ -42,7 +47,7 @@ STATUS_WORDS = (
     ("partner", re.compile(r"伙伴|夥伴|对话|對話|联系|聯繫|partner|dialogue|associate", re.I)),
     ("member", re.compile(r"成员|成員|会员|會員|创始|創始|缔约|締約|加盟|member|founding", re.I)),
 )
-_SPLIT = re.compile(r"\s*[、，,；;]\s*")
+_SPLIT = re.compile(r"\s*[、，,；;]\s*|\s+·\s+")  # " · " of {{hlist}}; 萨帝亚·纳德拉 is one name
 _LAST_AND = re.compile(r"^(.{1,30}?)(?:以及|和|及|与|與)(.{1,30})$")
 _SENTENCE = re.compile(r"[。！？!?]")
 MAX_NAME = 30
@@ -72,6 +77,12 @@ def _one_name(links) -> Callable[[str], bool]:
 
 
 _LABEL = re.compile(r"^([^：:，,、]{1,20})[：:]\s*(.+)$")
+# "皇家馬德里（西班牙）": a linked name and a note on it (its country); the note goes to attributes.
+_NOTE = re.compile(r"^(.+?)\s*[（(]([^（）()]+)[）)]$")
+# A table's totals row is not a member.
+_TOTAL = re.compile(r"^(?:總計|总计|合計|合计|總和|总和|總數|总数|共計|共计|total|sum)\b", re.I)
+# "membership_type = 會員" labels the membership field; it is not a member.
+_LABEL_KEY = re.compile(r"(?:type|label|类型|類型)$", re.I)
 
 
 class _Rows:
@@ -134,10 +145,22 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
             continue
         targets = {link.anchor_original: link.target for link in item.links}
         for name, original in zip(names, originals):
+            name, original, note = _without_note(name, original, targets)
             rows.add("list", section,
                      group if group is not None else heading(fallback),
                      group_original if group_original is not None else fallback,
-                     name, original, targets.get(original))
+                     name, original, targets.get(original), attributes={"note": note} if note else None)
+
+
+def _without_note(name: str, original: str, targets: dict[str, str]) -> tuple[str, str, str | None]:
+    """"皇家馬德里（西班牙）" -> ("皇家馬德里", …, "西班牙") when the part before the brackets is a
+    linked name; a linked or known name that ends in brackets (刚果（金）) stays whole."""
+    if original in targets or iso_code(original) is not None:
+        return name, original, None
+    m, m_original = _NOTE.match(name), _NOTE.match(original)
+    if m and m_original and m_original.group(1) in targets:
+        return m.group(1), m_original.group(1), m.group(2)
+    return name, original, None
 
 
 def _member_column(table: Table) -> int | None:
@@ -165,7 +188,7 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
     section = " > ".join(map(heading, table.section))
     for row in table.rows:
         cell = row[col]
-        if not cell.text_original or _SENTENCE.search(cell.text_original):
+        if not cell.text_original or _SENTENCE.search(cell.text_original) or _TOTAL.match(cell.text_original):
             continue
         joined = None
         if joined_col is not None:
@@ -179,9 +202,14 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
 
 def _from_infobox(rows: _Rows, doc: Document) -> None:
     for field in doc.infobox:
-        if not MEMBER_WORDS.search(field.key) or _SENTENCE.search(field.value_original):
+        if (not MEMBER_WORDS.search(field.key) or _LABEL_KEY.search(field.key)
+                or _SENTENCE.search(field.value_original)):
             continue
-        names, originals = split_names(field.value or ""), split_names(field.value_original)
+        value, value_original = field.value or "", field.value_original
+        labelled = _LABEL.match(value), _LABEL.match(value_original)
+        if labelled[0] and labelled[1]:  # "23國：巴西 · 墨西哥" ({{Collapsible list|title=23國}})
+            value, value_original = labelled[0].group(2), labelled[1].group(2)
+        names, originals = split_names(value), split_names(value_original)
         if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
             continue
         for name, original in zip(names, originals):

@@ -108,7 +108,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("link_target", STR, "page the member's name links to, if it does"),
         _f("iso3166", STR, "ISO 3166-1 alpha-2 code when the name (or its link) is unambiguously a country (CLDR via Babel); else null"),
         _f("joined", STR, "join date from a member table's date column (ISO, first day covered); else null"),
-        _f("attributes", STR, "a member table's other columns as a JSON object {column: text}; else null"),
+        _f("attributes", STR, "a member table's other columns as a JSON object {column: text}; "
+                                  "for a list item written `[[Name]]（note）`, {\"note\": note}; else null"),
     ]),
     "links": pa.schema([
         DOC_ID,

@@ -72,6 +72,34 @@ def test_infobox_membership_field():
         ("members", "智利", "CL", "infobox"), ("members", "秘鲁", "PE", "infobox")]
 
 
+def test_infobox_member_lists_from_real_pages():
+    """G20 developing nations: a {{Collapsible list}} of {{flagcountry}}; its membership_type
+    field labels the list and is not a member. G5: names separated by <br>."""
+    rows = _members("{{Infobox Geopolitical organization\n|membership_type = 會員\n|membership =\n"
+                    " {{Collapsible list\n  |title = 23國\n  |{{flagcountry|Brazil}} |\n{{flagcountry|Mexico}} |\n"
+                    "  |{{flagcountry|Egypt}}\n }}\n}}\n'''G20'''是集體性稱呼。\n")
+    assert [(r["group"], r["member"], r["iso3166"]) for r in rows] == [
+        ("membership", "巴西", "BR"), ("membership", "墨西哥", "MX"), ("membership", "埃及", "EG")]
+    rows = _members("{{Infobox organization\n|membership = [[牛津大学|牛津大学]]<br>[[剑桥大学|剑桥大学]]}}\n正文。\n")
+    assert [r["member"] for r in rows] == ["牛津大学", "剑桥大学"]
+
+
+def test_a_linked_member_with_a_note_in_brackets():
+    """G14: '''[[皇家马德里|皇家馬德里]]'''（[[File:Flag_of_Spain.svg|20px]] [[西班牙]]）: the member is
+    the linked club; the bracket is its note. A name that is a country in brackets stays whole."""
+    rows = _members("== 成員 ==\n;1998年創始成員\n"
+                    "* '''[[皇家马德里|皇家馬德里]]'''（[[File:Flag_of_Spain.svg|20px]] [[西班牙|西班牙]]）\n"
+                    "* [[刚果民主共和国|刚果（金）]]\n")
+    assert [(r["member_original"], r["link_target"], r["attributes"]) for r in rows] == [
+        ("皇家馬德里", "皇家马德里", '{"note": "西班牙"}'), ("刚果（金）", "刚果民主共和国", None)]
+
+
+def test_a_totals_row_is_not_a_member():
+    rows = _members("== 成员国 ==\n{| class=wikitable\n! 国家 !! 人口\n|-\n| 哈萨克斯坦 || 1800万\n"
+                    "|-\n| 總和 (國際排名) || 6000万\n|}\n")
+    assert [r["member"] for r in rows] == ["哈萨克斯坦"]
+
+
 def test_markdown_seed_style_definition_bullets():
     md = "## 成员\n\n  - 正式成员国\n    智利、哥伦比亚\n  - 候选成员国\n    哥斯达黎加\n"
     rows = _members(md, "markdown")

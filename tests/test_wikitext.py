@@ -157,7 +157,7 @@ def test_dotnet_sections_and_inline_templates(dotnet):
     infobox = {f.key: f.value_original for f in dotnet.infobox}
     assert infobox["released"] == "2002年2月13日"
     assert infobox["developer"] == "Microsoft"
-    assert infobox["license"].startswith("專有軟體 FCL採用微軟Ms-RSL共享源代碼授權")
+    assert infobox["license"].startswith("專有軟體、FCL採用微軟Ms-RSL共享源代碼授權")
     assert {f.template for f in dotnet.infobox} == {"Infobox Software"}
 
 
@@ -314,6 +314,28 @@ def test_allow_listed_templates_render():
         "紅", "USA", "1900年1月1日—2000年1月1日", "是", "否決"]
     assert para.links == (Link("a", "A", "internal"),)
     assert dict(doc.dropped_templates) == {"Efn": 1, "Flagicon": 1}
+
+
+def test_templates_seen_on_real_pages_render():
+    """From zhwiki pages (I.O.I discography, OGAE, G20): tsl's 4th parameter is the text shown,
+    {{Esc|…}} shows the country, {{Collapsible list}} its title and items."""
+    src = ("{{tsl|en|Zanybros||Hong Won-ki}}、{{tsl|en|Whatta Man (I.O.I song)|Whatta Man (I.O.I單曲)|Whatta Man}}、"
+           "{{Esc|Albania}}、{{Collapsible list |title = 23國 |{{flagcountry|Brazil}} |\n{{flagcountry|Mexico}} }}")
+    (para,) = wt(src).blocks
+    assert " ".join(para.text_original.split()) == "Hong Won-ki、Whatta Man、阿尔巴尼亚、23國：巴西 · 墨西哥"
+
+
+def test_the_title_is_the_lead_bold_term_after_images():
+    src = ("{{Infobox financial index\n|name = IBEX 35\n}}\n[[Image:IBEX_35.png|thumb]]\n"
+           "[[Image:IBEX_35_b.svg|thumb]]\n\n'''IBEX 35'''（IBEX是'''Índice Bursatil Español'''的縮寫）是指數。")
+    assert parse_wikitext(RawPage("i.wiki", "i", "wikitext", src)).title_original == "IBEX 35"
+
+
+def test_infobox_values_keep_their_line_breaks_as_separators():
+    src = ("{{Infobox organization\n|membership = [[牛津大学]]<br>[[剑桥大学]]<br />[[伦敦大学学院]]\n"
+           "|former = \n* 甲\n* 乙，\n* 丙\n}}\n正文。")
+    fields = {f.key: f.value_original for f in wt(src).infobox}
+    assert fields == {"membership": "牛津大学、剑桥大学、伦敦大学学院", "former": "甲、乙，丙"}
 
 
 def test_note_ta_and_inline_rules_and_title_rule():

@@ -8,13 +8,14 @@ itself into their own fields and are not counted.
 
 Choices (MediaWiki would show more; we keep the words a reader would quote):
 - `{{lang|en|Foo}}` and `{{lang-en|Foo}}` -> "Foo": the "英語：" label of lang-xx is boilerplate.
-- `{{tsl|en|Foreign|中文|顯示}}` -> 3rd param (the Chinese title), else the 2nd.
+- `{{tsl|en|Foreign|中文|顯示}}` -> the 4th param (the text shown), else the 3rd (the Chinese
+  title), else the 2nd.
 - `{{le|中文|English|顯示}}`, `{{link-xx|…}}` -> 3rd param if given, else the 1st; `{{ill|…}}`
   -> `lt=` if given, else the 1st (the Chinese title in every case).
 - Table-cell status templates (`n/a`, `yes`, `no`, `partial`, …) -> their param, else the text
   zhwiki shows (N/A, 是, 否, 部分). In a cell they also expand to attributes on the wiki; the
   table reader keeps a span written before them (see `CELL_TEMPLATES`).
-- `{{flag|China}}`, `{{flagcountry|…}}`, `{{flagu|…}}` -> `name=` if given, else the country's
+- `{{flag|China}}`, `{{flagcountry|…}}`, `{{flagu|…}}`, `{{esc|…}}` (Eurovision entries) -> `name=` if given, else the country's
   CLDR Chinese name (中国) when the 1st param is an English name or code, else the 1st param.
   Country-data templates named by IOC-style code (`{{CHI}}`, `{{PRC}}`, `{{HKG-CHN}}`) -> the
   CLDR Chinese name (智利). `{{flagicon}}`/`{{flagdeco}}` show only an image: dropped, counted.
@@ -23,7 +24,8 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
 - `ruby…` -> the base text (the annotation is a pronunciation gloss), so '''{{ruby-py|鄞|…}}州区'''
   still reads 鄞州区.
 - Wrappers (`nowrap`, `center`, `small`, `color`, `font color`, `abbr`, `resize`, …) -> their text;
-  `hlist`/`ubl` -> items joined with " · " as displayed; `{{!}}` -> "|".
+  `hlist`/`ubl` -> items joined with " · " as displayed; `collapsible list` -> its title, "：",
+  then its items joined with " · "; `{{!}}` -> "|".
 Footnote and citation templates (`efn`, `sfn`, `refn`, `rp`, `cite …`, `citation needed`) and
 maintenance, navbox and reference-list templates are simply not listed: dropped and counted.
 """
@@ -144,6 +146,12 @@ def _joined(a: Args) -> list:
     return parts
 
 
+def _titled_list(a: Args) -> list:
+    """{{Collapsible list|title=23國|A|B}}: the title labels the items, as on the page."""
+    items = _joined(a)
+    return ([Param("title"), "："] if a.has("title") and items else []) + items
+
+
 def _link_xx(a: Args) -> list:
     return [a.first(3, 1)] if a.first(3, 1) else []
 
@@ -187,7 +195,7 @@ CELL_TEMPLATES = {
 RENDER: dict[str, Callable[[Args], list]] = {
     **{k: _param_or(1, v) for k, v in CELL_TEMPLATES.items()},
     "lang": _param(2),
-    "tsl": lambda a: [a.first(3, 2)] if a.first(3, 2) else [],
+    "tsl": lambda a: [a.first(4, 3, 2)] if a.first(4, 3, 2) else [],
     "le": _link_xx,
     "ill": _ill,
     "nowrap": _param(1), "nobr": _param(1), "center": _param(1), "small": _param(1),
@@ -195,7 +203,7 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "sub": _param(1), "abbr": _param(1), "resize": _last_positional, "bold": _param(1),
     "color": _param(2), "colour": _param(2), "font color": _last_positional,
     "font": lambda a: [a.first("text", 1)] if a.first("text", 1) else [],
-    "flag": _flag, "flagcountry": _flag, "flagu": _flag, "flag country": _flag,
+    "flag": _flag, "flagcountry": _flag, "flagu": _flag, "flag country": _flag, "esc": _flag,
     "url": lambda a: [a.first(2, 1)] if a.first(2, 1) else [],
     "start date": _date, "start date and age": _date, "end date": _date,
     "end date and age": _date, "birth date": _date, "birth date and age": _date,
@@ -204,7 +212,7 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "convert": _convert, "cvt": _convert,
     "bd": _bd,
     "hlist": _joined, "ubl": _joined, "unbulleted list": _joined, "plainlist": _param(1),
-    "flatlist": _param(1),
+    "flatlist": _param(1), "collapsible list": _titled_list,
     "!": lambda a: ["|"], "=": lambda a: ["="],
 }
 

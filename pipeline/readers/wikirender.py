@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mwparserfromhell
 from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Tag,
@@ -65,6 +65,13 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class LineBreak(Piece):
+    """`<br>`: a space in running text; between the entries of an infobox value, a separator."""
+
+    text: str = " "
+
+
+@dataclass(frozen=True)
 class ListMark:
     char: str  # "*", "#", ";" or ":"
 
@@ -98,6 +105,34 @@ def finish(text: str) -> str:
     return _STRAY.sub("", _MAGIC.sub("", text)).replace(PIPE, "|")
 
 
+def _trimmed(items: list) -> list:
+    """A named template parameter as MediaWiki passes it: without surrounding whitespace
+    (`|title = 23國 |` is "23國"); positional ones keep theirs."""
+    texts = [i for i, x in enumerate(items) if type(x) is Piece]
+    if texts:
+        first, last = texts[0], texts[-1]
+        items = list(items)
+        items[first] = replace(items[first], text=items[first].text.lstrip())
+        items[last] = replace(items[last], text=items[last].text.rstrip())
+    return items
+
+
+_ENDS_CLAUSE = "，。、；：,;:"
+
+
+def _namespace(node: Wikilink) -> tuple[str, bool]:
+    """A wikilink's namespace (lower case, "" for none) and whether it starts with ":"."""
+    raw = str(node.title).replace(PIPE, "|").strip()
+    prefix, sep, _ = raw.lstrip(":").partition(":")
+    return (prefix.strip().lower() if sep else ""), raw.startswith(":")
+
+
+def is_file_link(node: Wikilink) -> bool:
+    """[[File:…]]/[[Image:…]]: an image on the page, not a link in the text."""
+    ns, colon = _namespace(node)
+    return ns in FILE_NS and not colon
+
+
 def link_target(title: str) -> str:
     """A wikilink target as a page title, spelled as every reader spells it (links.title_of)."""
     title = " ".join(title.replace(PIPE, "|").split()).lstrip(":").strip()
@@ -117,6 +152,11 @@ class Renderer:
     def stream(self, code, out: list) -> None:
         for node in code.nodes:
             self.node(node, out)
+
+    def streamed(self, code) -> list:
+        out: list = []
+        self.stream(code, out)
+        return out
 
     def inline(self, code) -> tuple[str, tuple[Link, ...]]:
         """One string: list markers vanish, headings and tables inside become their text."""
@@ -169,9 +209,8 @@ class Renderer:
 
     def wikilink(self, node: Wikilink, out: list) -> None:
         raw = str(node.title).replace(PIPE, "|").strip()
-        colon = raw.startswith(":")
+        ns, colon = _namespace(node)
         prefix, sep, rest = raw.lstrip(":").partition(":")
-        ns = prefix.strip().lower() if sep else ""
         if ns in FILE_NS and not colon:
             out.append(Dropped())
             return
@@ -207,7 +246,7 @@ class Renderer:
         elif name == "hr":
             out.append(Break())
         elif name == "br":
-            out.append(Piece(" "))
+            out.append(LineBreak())
         elif name in SKIP_TAGS:
             out.append(Dropped())
         elif name in RAW_TAGS:
@@ -232,7 +271,9 @@ class Renderer:
                 out.append(Dropped())
                 return
             for part in parts:
-                if isinstance(part, T.Param):
+                if isinstance(part, T.Param) and not part.key.isdigit():
+                    out.extend(_trimmed(self.streamed(node.get(part.key).value)))
+                elif isinstance(part, T.Param):
                     self.stream(node.get(part.key).value, out)
                 else:
                     out.append(Piece(part))
@@ -252,12 +293,29 @@ class Renderer:
 
         return T.Args(positional, names, text)
 
+    def entries(self, code) -> str:
+        """An infobox value on one line. `<br>` and list items separate its entries (members,
+        former names), so they are joined with "、", as Chinese writes a list inline, unless
+        an entry already ends in punctuation."""
+        out: list = []
+        self.stream(code, out)
+        value, segment = "", []
+        for item in out + [LineBreak()]:
+            if not isinstance(item, (LineBreak, ListMark)):
+                segment.append(item)
+                continue
+            text = " ".join(self.flatten(segment)[0].split())
+            segment = []
+            if text:
+                value += ("" if not value or value[-1] in _ENDS_CLAUSE else "、") + text
+        return value
+
     def read_infobox(self, node: Template) -> None:
         template = T.normalise_name(str(node.name))
         for param in node.params:
             if not param.showkey:
                 continue  # positional: a Geobox type, not a field
             key = finish(T.COMMENT.sub("", str(param.name))).strip()
-            value = " ".join(self.text_of(param.value).split())
+            value = self.entries(param.value)
             if key and value:
                 self.infobox.append(InfoboxField(template, key, value))

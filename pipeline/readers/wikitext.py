@@ -33,7 +33,7 @@ from . import templates as T
 from ..model import (ConversionRule, Document, Link, ListBlock, ListItem, Paragraph, Problem, RawPage,
                      Section)
 from .wikirender import (PIPE, Break, Dropped, HeadingMark, ListMark, Piece, Renderer,
-                         TableMark, finish)
+                         TableMark, finish, is_file_link)
 
 
 
@@ -202,8 +202,8 @@ def _bold_lead(code) -> str:
             seen = seen or bool(head.strip())
             if blank and seen:
                 return ""
-        elif isinstance(node, Wikilink):
-            seen = True
+        elif isinstance(node, Wikilink) and not is_file_link(node):
+            seen = True  # an image before the lead is not its text
     return ""
 
 
