@@ -20,13 +20,16 @@ import opencc
 
 from .model import ConversionRule
 
-# The OpenCC config for each target. zh-tw/zh-hk use the phrase-level configs, which is what
-# MediaWiki's own zh-tw/zh-hk variants do (软件 -> 軟體), not just character mapping.
+# The OpenCC config for each target: script and regional character forms, not vocabulary.
+# OpenCC's phrase configs (s2twp, tw2sp) also swap words from an IT-centred dictionary, and on
+# real prose they rewrite far more than MediaWiki's own variants do: 布爾戈斯 -> 布林戈斯,
+# 聲明 -> 宣告, 文件 -> 檔案, 支持 -> 支援, 擴展 -> 擴充套件 (34 such words on 15 real pages).
+# Vocabulary a page wants comes from its own rules ({{noteTA}}, -{…}-), as on the wiki.
 OPENCC_CONFIG = {
     "zh-hans": "t2s.json",
-    "zh-cn": "tw2sp.json",  # mainland vocabulary too (軟體 -> 软件), as MediaWiki's zh-cn does
+    "zh-cn": "tw2s.json",  # also reads Taiwan character forms (裡) back
     "zh-hant": "s2t.json",
-    "zh-tw": "s2twp.json",
+    "zh-tw": "s2tw.json",
     "zh-hk": "s2hk.json",
 }
 VARIANTS = tuple(OPENCC_CONFIG)
@@ -51,7 +54,40 @@ def converter(config: str) -> opencc.OpenCC:
 
 
 def opencc_convert(text: str, variant: str) -> str:
-    return converter(OPENCC_CONFIG[variant]).convert(text) if text else text
+    if not text:
+        return text
+    converted = converter(OPENCC_CONFIG[variant]).convert(text)
+    names = regional_names(variant)
+    return converted if names is None else names[0].sub(lambda m: names[1][m.group()], converted)
+
+
+# Country names that are words or other places as well: 黑山 (also a county), 朝鮮 (朝鮮半島),
+# 韓國 (韓國語), 突尼斯 (also the capital), 臺灣 (the official spelling; CLDR has 台灣).
+_NOT_RENAMED = frozenset({"ME", "KP", "KR", "TN", "TW"})
+REGIONAL_LOCALES = {"zh-tw": "zh_Hant_TW", "zh-hk": "zh_Hant_HK"}
+
+
+@lru_cache(maxsize=None)
+def regional_names(variant: str) -> tuple[re.Pattern, dict[str, str]] | None:
+    """zh-tw and zh-hk name countries differently (新西蘭 -> 紐西蘭, 意大利 -> 義大利): CLDR's
+    regional names, from the mainland name as the variant's OpenCC config writes it. Every
+    country's name is in the pattern, renamed or not, longest first, so 法屬圭亞那 stays whole
+    rather than having its 圭亞那 renamed. None for the other variants."""
+    if variant not in REGIONAL_LOCALES:
+        return None
+    from babel import Locale
+
+    mainland = Locale.parse("zh").territories
+    regional = Locale.parse(REGIONAL_LOCALES[variant]).territories
+    to_variant = converter(OPENCC_CONFIG[variant]).convert
+    mapping: dict[str, str] = {}
+    for code, name in mainland.items():
+        if len(code) == 2 and code.isalpha() and code in regional and len(name) > 1:
+            source = to_variant(name)
+            target = source if code in _NOT_RENAMED else regional[code]
+            mapping[source] = target if mapping.get(source, target) == target else source
+    pattern = re.compile("|".join(map(re.escape, sorted(mapping, key=lambda k: (-len(k), k)))))
+    return pattern, mapping
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,15 @@ def test_no_space_is_left_next_to_full_width_brackets_and_punctuation():
     assert collapse("皇家馬德里（ 西班牙 ）") == "皇家馬德里（西班牙）"
     assert collapse("新增System.Lazy ，做為延遲 。") == "新增System.Lazy，做為延遲。"
     assert collapse("Visual Basic .NET  (VB)") == "Visual Basic .NET (VB)"
+
+
+def test_zh_tw_and_zh_hk_convert_script_and_country_names_not_words():
+    """From a real page: s2twp turned 布爾戈斯 into 布林戈斯 and 聲明 into 宣告. Country names
+    follow CLDR's regional names, all of them matched longest first."""
+    from pipeline.convert import to_variant
+
+    text = "南段至布爾戈斯止，簽署的文件即《巴西利亞聲明》，獲支持。新西兰、意大利和法属圭亚那，黑山县，朝鲜半岛。"
+    assert to_variant(text, "zh-tw") == ("南段至布爾戈斯止，簽署的文件即《巴西利亞聲明》，獲支持。"
+                                         "紐西蘭、義大利和法屬圭亞那，黑山縣，朝鮮半島。")
+    assert to_variant("新西兰和意大利", "zh-hk") == "紐西蘭和意大利"
+    assert to_variant("新西兰和意大利", "zh-hans") == "新西兰和意大利"
