@@ -11,6 +11,8 @@ whose stacked header texts differ gets them joined with " / " outermost first
 ("預安裝於Windows / 客戶端版"); equal texts (a rowspan copy) appear once. A full-width header
 row before them (a title banner, `! colspan=7 | 地图`) is joined onto the caption, and an empty
 full-width row there (a map or image that rendered to nothing) is skipped: neither loses text.
+Full-width rows at the bottom (a legend, `! colspan=3 | "—" 表示未上榜`, or a source note) are
+joined onto the caption too, instead of repeating in every column of a body row.
 Dropped: source rows with no cells at all (MediaWiki drops them too); spans reaching past the
 last row are cut at the table's end.
 """
@@ -117,10 +119,16 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
             start += 1
         else:
             break
-    # Links in the caption, a banner or a header row: their cells became names, not rows.
+    # Full-width rows at the bottom (a legend, a source note) are about the table, not a row of it.
+    end = len(grid)
+    while end - 1 > start and _is_banner(ids[end - 1]) and ids[end - 1][0] not in ids[end - 2]:
+        end -= 1
+    notes = [collapse(row[0].text_original) for row in grid[end:]]
+    captions += [text for text in notes if text and text not in captions]
+    # Links in the caption, a banner, a header row or a note: their cells became names, not rows.
     seen: set[int] = set()
     head_links = list(caption_links)
-    for row, row_ids in zip(grid[:start], ids[:start]):
+    for row, row_ids in zip(grid[:start] + grid[end:], ids[:start] + ids[end:]):
         for cell, cell_id in zip(row, row_ids):
             if cell_id not in seen:
                 seen.add(cell_id)
@@ -129,7 +137,7 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
         section=section,
         caption_original=" / ".join(captions),
         columns_original=column_names(header_rows, width),
-        rows=tuple(tuple(row) for row in grid[start:]),
+        rows=tuple(tuple(row) for row in grid[start:end]),
         links=tuple(head_links),
     )
 

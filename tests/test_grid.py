@@ -51,6 +51,26 @@ def test_title_banner_goes_to_caption_and_empty_banner_is_skipped():
     assert texts(table) == [["1", "2", "3"]]
 
 
+def test_full_width_rows_at_the_bottom_are_notes_on_the_caption():
+    """The legend under the I.O.I discography tables: `! colspan="3" | <small>"—" 表示…</small>`.
+    A full-width row in the middle (a divider) stays a row; one row alone is never a note."""
+    link = Link("Oricon", "Oricon", "internal")
+    rows = [
+        [GridCell("年份", header=True), GridCell("歌曲", header=True), GridCell("排名", header=True)],
+        [GridCell("2016年"), GridCell("Dream Girls"), GridCell("1")],
+        [GridCell("韓國", colspan=3)],
+        [GridCell("2017年"), GridCell("Whatta Man"), GridCell("—")],
+        [GridCell('"—" 表示未上榜', header=True, colspan=3)],
+        [GridCell("資料來源：Oricon", (link,), colspan=3)],
+    ]
+    table = build_table(rows, (), "單曲")
+    assert table.caption_original == '單曲 / "—" 表示未上榜 / 資料來源：Oricon'
+    assert texts(table) == [["2016年", "Dream Girls", "1"], ["韓國"] * 3, ["2017年", "Whatta Man", "—"]]
+    assert table.links == (link,)
+    alone = build_table([[GridCell("a", header=True), GridCell("b", header=True)], [GridCell("x", colspan=2)]], ())
+    assert texts(alone) == [["x", "x"]]
+
+
 def test_row_headers_stay_in_body():
     rows = [[GridCell("h1", header=True), GridCell("h2", header=True)],
             [GridCell("1", header=True), GridCell("x")]]
