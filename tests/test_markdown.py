@@ -131,3 +131,15 @@ def test_footnote_markers_leave_html_table_cells():
               "<td>獎項[20][21]</td></tr></table>\n")
     (table,) = doc.blocks
     assert [c.text_original for c in table.rows[0]] == ["上海", "獎項"]
+
+
+def test_a_one_item_list_before_end_list_labels_the_next_list():
+    """G14 as pandoc wrote it: `;2000年創始成員` became a one-item list. A linked item without a
+    colon is an entry of its own, not a label."""
+    doc = _md("## 成員\n\n  - 2000年創始成員\n\n<!-- end list -->\n\n  - [皇家馬德里](../Page/皇家马德里.md \"wikilink\")\n"
+              "  - [曼聯](../Page/曼联.md \"wikilink\")\n\n## 外部連結\n\n  - [G20網站](http://g-20.mre.gov.br/)\n\n"
+              "<!-- end list -->\n\n  - [鎖定與透視](http://example.com/)\n")
+    members, site, other = doc.blocks
+    assert [(i.marker, i.text_original) for i in members.items] == [
+        (";", "2000年創始成員"), ("*", "皇家馬德里"), ("*", "曼聯")]
+    assert [[i.text_original for i in b.items] for b in (site, other)] == [["G20網站"], ["鎖定與透視"]]

@@ -8,6 +8,9 @@ In: a RawPage whose text is pandoc Markdown (GFM or pandoc's own flavour). Out: 
   real break, not pandoc's line wrapping, when the next word would have fit on the first line
   (pandoc wraps at 72 columns, CJK characters counting two) or when the break falls between two
   Han characters (pandoc wraps only at spaces); such an item becomes a `;` term and a `:` body.
+- Pandoc writes a term with no body (`;1998年創始成員` before the list it labels) as a one-item
+  list followed by `<!-- end list -->`; such an item, if it reads as a label, becomes the `;`
+  term of the next list.
 - Dropped on purpose: footnote markers `\\[1\\]` (the reference bodies are not in these exports),
   empty list items (pandoc's empty reference list), images, the `ⓦ` marker some converters add
   to link text. Nothing else.
@@ -36,6 +39,8 @@ _STRAY = re.compile(r"\[\[+|\]\]+|\*{4,}")
 # autolink, is already gone as an image link) keeps its caption.
 _GALLERY_FILE = re.compile(r"^[^|\n]*?\.(?:jpe?g|png|svg|gif|tiff?|webp)\s*\|", re.I)
 WRAP_COLUMNS = 72
+_END_LIST = "<!-- end list -->"  # pandoc's separator between two adjacent lists
+_SENTENCE_END = re.compile(r"[。！？!?]")
 
 # Pandoc's `[^1]` footnotes: markers leave the text; the plugin moves the bodies to the end of
 # the document, where they are kept as paragraphs of the last section.
@@ -150,6 +155,10 @@ class _Reader:
         if t.type in ("bullet_list_open", "ordered_list_open"):
             end = _close(tokens, i)
             items = self.list_items(tokens[i:end + 1])
+            label = self.group_label(tokens, i)
+            if label is not None:  # the label's one-item list becomes the term of this one
+                self.blocks.pop()
+                items = [label] + items
             if items:
                 self.blocks.append(ListBlock(self.section_path(), tuple(items)))
             return end + 1
@@ -165,6 +174,22 @@ class _Reader:
                 self.blocks.append(Paragraph(self.section_path(), t.content.strip()))
             return i + 1
         return i + 1
+
+    def group_label(self, tokens: list[Token], i: int) -> ListItem | None:
+        """Pandoc writes a wikitext term with no body (`;1998年創始成員` before a bullet list) as
+        a one-item list, then `<!-- end list -->`, then the list it labels. That item, if it
+        reads as a label (short, no sentence, linked only if it ends in a colon), as a term."""
+        if i == 0 or tokens[i - 1].type != "html_block" or _END_LIST not in tokens[i - 1].content:
+            return None
+        last = self.blocks[-1] if self.blocks else None
+        if not isinstance(last, ListBlock) or len(last.items) != 1 or last.section != self.section_path():
+            return None
+        (item,) = last.items
+        text = item.text_original
+        if (item.depth != 1 or len(text) > 30 or _SENTENCE_END.search(text)
+                or (item.links and not text.endswith(("：", ":")))):
+            return None
+        return ListItem(";", 1, text, item.links)
 
     def html(self, html: str) -> None:
         from .htmltable import html_blocks
