@@ -24,6 +24,8 @@ _WS = re.compile(r"\s+")
 # Not next to ASCII punctuation: whether fullwidth_punct converts that depends on its neighbours,
 # and removing the space would change them on a second pass.
 _PUNCT_SPACE = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])")
+_BRACKET_SEPARATORS = re.compile(r"(?<=（)[；，、]+|[；，、]+(?=）)")
+_EMPTY_BRACKETS = re.compile(r"（）")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
 _ASCII_PUNCT = re.compile(r"[,:;!?()]")
@@ -32,9 +34,15 @@ _ASCII_PUNCT = re.compile(r"[,:;!?()]")
 def collapse(text: str) -> str:
     """Whitespace runs as one space, none inside full-width brackets or before full-width
     punctuation: what is left there is the gap of removed markup (an image in `（[[File:…]]
-    [[西班牙]]）`), since Chinese text puts no space next to them."""
+    [[西班牙]]）`), since Chinese text puts no space next to them. Likewise separators left at
+    the edge of full-width brackets, and brackets left empty, by templates that were dropped
+    (`（{{IPAc-en|…}}；{{IPA-es|…}}；IBEX是…）` -> `（IBEX是…）`)."""
     text = _WS.sub(" ", text).strip()
-    return _PUNCT_SPACE.sub("", text) if " " in text else text
+    if " " in text:
+        text = _PUNCT_SPACE.sub("", text)
+    if "（" in text:
+        text = _EMPTY_BRACKETS.sub("", _BRACKET_SEPARATORS.sub("", text))
+    return text
 
 
 def is_han(ch: str) -> bool:

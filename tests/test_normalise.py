@@ -108,3 +108,12 @@ def test_zh_tw_and_zh_hk_convert_script_and_country_names_not_words():
                                          "紐西蘭、義大利和法屬圭亞那，黑山縣，朝鮮半島。")
     assert to_variant("新西兰和意大利", "zh-hk") == "紐西蘭和意大利"
     assert to_variant("新西兰和意大利", "zh-hans") == "新西兰和意大利"
+
+
+def test_dropped_templates_leave_no_separators_or_empty_brackets():
+    """IBEX 35: '''IBEX 35'''（{{IPAc-en|…}}；{{IPA-es|…}}；IBEX是…）; pandoc: **G20**（英語：****）.
+    ASCII brackets are code as often as not (main()): they stay."""
+    from pipeline.normalise import collapse
+
+    assert collapse("IBEX 35（；；IBEX是縮寫）是指數。") == "IBEX 35（IBEX是縮寫）是指數。"
+    assert collapse("西班牙（、，）和 main() 函數（甲；）") == "西班牙和 main() 函數（甲）"
