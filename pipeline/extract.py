@@ -51,6 +51,8 @@ def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
                     if not cell.from_span:  # a spanned cell's copies repeat its links
                         _links(result, doc.doc_id, section(block.section), cell.links)
             table_index += 1
+    for f in doc.infobox:
+        _links(result, doc.doc_id, "", f.links)
     _links(result, doc.doc_id, "", doc.category_links)
     result.members.extend(member_rows(doc, lambda h: headings.get(h, (h, h))[1]))
     _tokens(result, doc, near)

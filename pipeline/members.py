@@ -209,11 +209,13 @@ def _from_infobox(rows: _Rows, doc: Document) -> None:
         labelled = _LABEL.match(value), _LABEL.match(value_original)
         if labelled[0] and labelled[1]:  # "23國：巴西 · 墨西哥" ({{Collapsible list|title=23國}})
             value, value_original = labelled[0].group(2), labelled[1].group(2)
-        names, originals = split_names(value), split_names(value_original)
+        whole = _one_name(field.links)
+        names, originals = split_names(value, whole), split_names(value_original, whole)
         if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
             continue
+        targets = {link.anchor_original: link.target for link in field.links}
         for name, original in zip(names, originals):
-            rows.add("infobox", "", field.key, field.key, name, original)
+            rows.add("infobox", "", field.key, field.key, name, original, targets.get(original))
 
 
 def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:

@@ -84,6 +84,7 @@ class InfoboxField:
     key: str
     value_original: str
     value: str | None = None
+    links: tuple[Link, ...] = ()
 
 
 Block = Union[Paragraph, ListBlock, Table]

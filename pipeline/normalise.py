@@ -228,7 +228,7 @@ def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
     blocks = tuple(n.block(b) for b in doc.blocks)
     title, title_original = title_for(doc, variant, src, n)
     infobox = tuple(replace(f, value_original=n.original(f.value_original),
-                            value=n.target(f.value_original)) for f in doc.infobox)
+                            value=n.target(f.value_original), links=n.links(f.links)) for f in doc.infobox)
     normalised = replace(doc, blocks=blocks, title=title, title_original=title_original,
                          infobox=infobox, category_links=n.links(doc.category_links))
     script = script_of(*_texts(normalised))

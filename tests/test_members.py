@@ -111,3 +111,11 @@ def test_split_and_status_helpers():
     assert split_names("澳大利亚、新西兰，加拿大及乌拉圭") == ["澳大利亚", "新西兰", "加拿大", "乌拉圭"]
     assert [status_of(x) for x in ("正式成员国", "候选成员国", "观察员国", "对话伙伴", "前成员", "主唱")] == [
         "member", "candidate", "observer", "partner", "former", "other"]
+
+
+def test_infobox_links_name_members_and_are_links():
+    doc = normalise_document(parse(RawPage("t.wiki", "t", "wikitext",
+                                           "{{Infobox organization\n|membership = [[牛津大学|牛津]]<br>[[剑桥大学]]}}\n正文。\n")))
+    result = extract(doc)
+    assert [(r["member"], r["link_target"]) for r in result.members] == [("牛津", "牛津大学"), ("剑桥大学", "剑桥大学")]
+    assert [(r["section"], r["anchor"], r["target"]) for r in result.links] == [("", "牛津", "牛津大学"), ("", "剑桥大学", "剑桥大学")]

@@ -293,22 +293,23 @@ class Renderer:
 
         return T.Args(positional, names, text)
 
-    def entries(self, code) -> str:
-        """An infobox value on one line. `<br>` and list items separate its entries (members,
-        former names), so they are joined with "、", as Chinese writes a list inline, unless
-        an entry already ends in punctuation."""
+    def entries(self, code) -> tuple[str, tuple[Link, ...]]:
+        """An infobox value on one line, with its links. `<br>` and list items separate its
+        entries (members, former names), so they are joined with "、", as Chinese writes a list
+        inline, unless an entry already ends in punctuation."""
         out: list = []
         self.stream(code, out)
-        value, segment = "", []
+        value, links, segment = "", [], []
         for item in out + [LineBreak()]:
             if not isinstance(item, (LineBreak, ListMark)):
                 segment.append(item)
                 continue
-            text = " ".join(self.flatten(segment)[0].split())
-            segment = []
+            text, found = self.flatten(segment)
+            text, segment = " ".join(text.split()), []
+            links += found
             if text:
                 value += ("" if not value or value[-1] in _ENDS_CLAUSE else "、") + text
-        return value
+        return value, tuple(links)
 
     def read_infobox(self, node: Template) -> None:
         template = T.normalise_name(str(node.name))
@@ -316,6 +317,6 @@ class Renderer:
             if not param.showkey:
                 continue  # positional: a Geobox type, not a field
             key = finish(T.COMMENT.sub("", str(param.name))).strip()
-            value = self.entries(param.value)
+            value, links = self.entries(param.value)
             if key and value:
-                self.infobox.append(InfoboxField(template, key, value))
+                self.infobox.append(InfoboxField(template, key, value, links=links))
