@@ -210,3 +210,9 @@ def test_any_ast_shape_gives_a_document_with_its_problems_recorded(blocks):
     d = parse(json.dumps({"pandoc-api-version": [1, 23], "meta": {}, "blocks": blocks}))
     assert len(d.problems) <= len(blocks)
     assert all(p.kind == "unexpected-pandoc-node" for p in d.problems)
+
+
+def test_a_link_to_a_file_page_is_an_image_not_text():
+    d = parse(doc(para(link("Flag_of_Spain.svg", "File:Flag_of_Spain.svg"), "西班牙")))
+    (p,) = d.blocks
+    assert (p.text_original, p.links) == ("西班牙", ())

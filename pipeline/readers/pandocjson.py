@@ -111,6 +111,8 @@ class _Reader:
                 self._inlines(c[1], sub, links)
                 anchor = _join(sub)
                 link = wl.classify(c[2][0], anchor)
+                if link.kind != "external" and wl.is_file(link.target):
+                    continue  # an image linked as a page ("fig:"): its anchor is a file name
                 links.append(link)
                 if link.kind != "category":  # category links show no text on the page
                     parts.append(anchor)
