@@ -77,6 +77,7 @@ IOC_ALIASES = {
     "MAC-CHN": "MO",
     "MAC": "MO",  # Macau is not an IOC member, so coco has no IOC code for it
     "UK": "GB",
+    "SIN": "SG",  # Singapore's IOC code until 2016, still the name of zhwiki's {{SIN}}
 }
 
 # English names coco's regexes map to a country although no ISO 3166-1 code covers them.
@@ -147,6 +148,11 @@ def _zh_index() -> dict[str, str]:
     return index
 
 
+def is_country_name(name: str) -> bool:
+    """The whole string is a country's name (刚果（金） is; 泰国（创始国） is not)."""
+    return bool(name) and _key(name) in _zh_index()
+
+
 def _lookup(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
@@ -175,14 +181,21 @@ def iso_code(name: str, link_target: str | None = None) -> str | None:
 
 @lru_cache(maxsize=1)
 def _ioc_index() -> dict[str, str]:
+    """Three-letter code -> ISO alpha-2. zhwiki's country-data templates are named by ISO
+    3166-1 alpha-3 ({{PHL}}, {{VNM}}), IOC ({{CHI}}, {{GER}}) or FIFA codes; where two schemes
+    give one code to different countries (BRN: ISO Brunei, IOC Bahrain) ISO wins, as the
+    templates do."""
     codes = iso_codes()
-    index = _unique((r["IOC"], r["ISO2"]) for r in _coco_rows() if r["IOC"] and r["ISO2"] in codes)
+    index: dict[str, str] = {}
+    for scheme in ("ISO3", "IOC", "FIFA"):
+        pairs = _unique((r[scheme], r["ISO2"]) for r in _coco_rows() if r[scheme] and r["ISO2"] in codes)
+        index.update((k, v) for k, v in pairs.items() if k not in index)
     index.update(IOC_ALIASES)
     return index
 
 
 def ioc_to_iso(code: str) -> str | None:
-    """ISO code for an IOC-style country-data template code ('CHI', '{{PRC}}'), or None."""
+    """ISO code for a country-data template code ('CHI', 'PHL', '{{PRC}}'), or None."""
     code = code.strip().removeprefix("{{").removesuffix("}}").strip().upper()
     return _ioc_index().get(code)
 

@@ -6,8 +6,8 @@ Three places a page names members (`found_in` column):
   (`; 正式成员国`) or from a bullet with deeper bullets under it; items without a group take the
   section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
   (a sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
-  A linked name with a bracketed note (皇家馬德里（西班牙）) is the name; the note goes to
-  `attributes`.
+  A linked name or a country with a bracketed note (皇家馬德里（西班牙）, 泰国（创始国）) is the
+  name; the note goes to `attributes`.
 - `table`: a table whose header names members (成员国/會員/member …), or a table under a
   member-like heading with a name-like column (国家/經濟體/country …). One row per body row; the
   other columns are kept in `attributes` (JSON), a join-date column becomes `joined` (ISO).
@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Callable
 
-from .countries import iso_code
+from .countries import is_country_name, iso_code
 from .grid import unique_columns
 from .model import Document, ListBlock, ListItem, Table
 from .values import parse_date
@@ -154,11 +154,12 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
 
 def _without_note(name: str, original: str, targets: dict[str, str]) -> tuple[str, str, str | None]:
     """"皇家馬德里（西班牙）" -> ("皇家馬德里", …, "西班牙") when the part before the brackets is a
-    linked name; a linked or known name that ends in brackets (刚果（金）) stays whole."""
-    if original in targets or iso_code(original) is not None:
+    linked name or a country ({{THA}}（创始国）); a linked or known name that ends in brackets
+    (刚果（金）) stays whole."""
+    if original in targets or is_country_name(original):
         return name, original, None
     m, m_original = _NOTE.match(name), _NOTE.match(original)
-    if m and m_original and m_original.group(1) in targets:
+    if m and m_original and (m_original.group(1) in targets or iso_code(m_original.group(1)) is not None):
         return m.group(1), m_original.group(1), m.group(2)
     return name, original, None
 

@@ -149,6 +149,12 @@ def test_iso_codes_are_iso_3166_1():
         ("USA", "US"),
         ("NAM", "NA"),
         ("HKG", "HK"),
+        # ISO alpha-3 and old IOC names of zhwiki's templates (ASEAN's member list)
+        ("PHL", "PH"),
+        ("VNM", "VN"),
+        ("IDN", "ID"),
+        ("SIN", "SG"),
+        ("BRN", "BN"),  # ISO Brunei, not IOC Bahrain
     ],
 )
 def test_ioc_to_iso(code, iso):

@@ -119,3 +119,11 @@ def test_infobox_links_name_members_and_are_links():
     result = extract(doc)
     assert [(r["member"], r["link_target"]) for r in result.members] == [("牛津", "牛津大学"), ("剑桥大学", "剑桥大学")]
     assert [(r["section"], r["anchor"], r["target"]) for r in result.links] == [("", "牛津", "牛津大学"), ("", "剑桥大学", "剑桥大学")]
+
+
+def test_country_templates_with_a_note_in_brackets():
+    """ASEAN: ** {{THA}}（创始国）, ** {{SIN}}（创始国）<ref>…</ref>, ** {{BRN}}."""
+    rows = _members("== 成员国 ==\n* 成员国（合称东盟十国）\n** {{THA}}（创始国）\n** {{SIN}}（创始国）<ref>x</ref>\n"
+                    "** {{BRN}}\n")
+    assert [(r["member"], r["iso3166"], r["attributes"]) for r in rows] == [
+        ("泰国", "TH", '{"note": "创始国"}'), ("新加坡", "SG", '{"note": "创始国"}'), ("文莱", "BN", None)]

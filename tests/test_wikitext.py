@@ -439,3 +439,12 @@ def test_mutated_corpus_pages_never_raise(data):
     cut = data.draw(st.integers(0, len(text)))
     junk = data.draw(_TOKENS)
     wt(text[:cut] + junk + text[cut:])
+
+
+def test_math_and_code_keep_their_braces_brackets_and_quotes():
+    """Pythagorean theorem: \\frac{\\overline{HB}}{a} lost its `}}` as if it were a broken template."""
+    src = (":<math>\\frac{a}{c}=\\frac{\\overline{HB}}{a}</math>\n\n"
+           "<code>x[[0]] = f''(y)</code>、<nowiki>{{不是模板}}</nowiki>。\n")
+    items, para = wt(src).blocks
+    assert items.items[0].text_original == "\\frac{a}{c}=\\frac{\\overline{HB}}{a}"
+    assert para.text_original == "x[[0]] = f''(y)、{{不是模板}}。"

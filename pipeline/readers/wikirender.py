@@ -47,6 +47,11 @@ _MAGIC = re.compile(r"__[A-Z]{3,}(?:[A-Z_]*[A-Z])?__")
 _INTERLANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 # `&#xD800;` names a UTF-16 surrogate, which no UTF-8 output can hold; HTML shows U+FFFD.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Raw tag content is masked with private-use characters until finish(), so that its `}}`,
+# `[[` or `''` are not taken for markup that failed to parse.
+_MASK = str.maketrans({"{": "\ue011", "}": "\ue012", "[": "\ue013", "]": "\ue014", "'": "\ue015"})
+_UNMASK = str.maketrans({v: chr(k) for k, v in _MASK.items()})
+_MASKED = re.compile("[\ue011-\ue015]")
 _STRAY = re.compile(r"\{\{+|\}\}+|\[\[+|\]\]+|'{2,}")
 # Tags mwparserfromhell left as text (unclosed, or nested past its depth limit). Only known
 # tag names: "System.Lazy <T>" in a sentence is text.
@@ -99,10 +104,12 @@ class Dropped:
 
 def finish(text: str) -> str:
     """Last clean-up of any output string: converter pipes restored; magic words and markup
-    that did not parse (unbalanced `{{`, `]]`, `'''`, known tags) removed. (So `f''` in a
-    <math> body loses its primes: a price for never leaking `'''`.)"""
+    that did not parse (unbalanced `{{`, `]]`, `'''`, known tags) removed. The content of
+    <math>, <code>, <nowiki> and the like is not markup: its braces, brackets and quotes
+    (`\\frac{\\overline{HB}}{a}`, `f''`) arrive masked and are restored here."""
     text = _LEFTOVER_TAG.sub("", text) if "<" in text else text
-    return _STRAY.sub("", _MAGIC.sub("", text)).replace(PIPE, "|")
+    text = _STRAY.sub("", _MAGIC.sub("", text)).replace(PIPE, "|")
+    return text.translate(_UNMASK) if _MASKED.search(text) else text
 
 
 def _trimmed(items: list) -> list:
@@ -250,7 +257,7 @@ class Renderer:
         elif name in SKIP_TAGS:
             out.append(Dropped())
         elif name in RAW_TAGS:
-            out.append(Piece(str(node.contents) if node.contents is not None else ""))
+            out.append(Piece(str(node.contents).translate(_MASK) if node.contents is not None else ""))
         elif node.contents is not None:
             self.stream(node.contents, out)
 
