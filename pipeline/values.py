@@ -95,7 +95,17 @@ _COMPONENT = re.compile(rf"({_NUM})([年月日号號]?)")
 _ISO = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+# A trailing superscript number after a value is a note mark (14³ for 14 and note 3), unless a
+# unit's letters precede it (km²); 10⁶ is a power of ten.
+_NOTE_MARK = re.compile(rf"(?<![A-Za-z{_SUPERSCRIPTS}])[{_SUPERSCRIPTS}]+$")
+_POWER_OF_TEN = re.compile(rf"10([{_SUPERSCRIPTS}]+)")
+
+
 def _prepare(text: str) -> str:
+    text = text.strip()
+    if not _POWER_OF_TEN.fullmatch(text):
+        text = _NOTE_MARK.sub("", text)
     text = unicodedata.normalize("NFKC", text).translate(_CN_FOLD)
     return re.sub(r"\s+", "", text)
 
@@ -310,6 +320,9 @@ def parse_number(text: str) -> NumberValue | None:
         return None
     if "，" in text or "、" in text:  # Chinese list separators: '1，234' may be two numbers
         return None
+    power = _POWER_OF_TEN.fullmatch(text.strip())
+    if power:
+        return NumberValue(10.0 ** int(unicodedata.normalize("NFKC", power.group(1))), None, False, False)
     body = _prepare(text)
 
     body, approximate = _approx_prefix(body)

@@ -261,3 +261,11 @@ def test_never_raises(text):
     n = parse_number(text)
     assert n is None or n.value == n.value  # never NaN
     assert infer_dtype([text]) in ("date", "number", "text")
+
+
+def test_a_superscript_after_a_value_is_a_note_mark():
+    from pipeline.values import parse_date, parse_number
+
+    assert parse_number("14³").value == 14 and parse_number("10⁶").value == 1e6
+    assert parse_number("5 km²").unit == "km2"
+    assert parse_date("2009年2月27日²").start == "2009-02-27"

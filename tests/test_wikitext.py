@@ -448,3 +448,11 @@ def test_math_and_code_keep_their_braces_brackets_and_quotes():
     items, para = wt(src).blocks
     assert items.items[0].text_original == "\\frac{a}{c}=\\frac{\\overline{HB}}{a}"
     assert para.text_original == "x[[0]] = f''(y)、{{不是模板}}。"
+
+
+def test_sup_and_sub_digits_become_unicode_scripts():
+    """ASEAN summit table: 14<sup>3</sup> (edition 14, note 3) read as the number 143."""
+    src = "{|\n! 屆 !! 日期\n|-\n| 14<sup>3</sup> || 2009年2月27日<sup>2</sup>\n|}\n面積 5 km<sup>2</sup>，H<sub>2</sub>O，<sup>注</sup>。"
+    table, para = wt(src).blocks
+    assert [c.text_original for c in table.rows[0]] == ["14³", "2009年2月27日²"]
+    assert para.text_original == "面積 5 km²，H₂O，注。"

@@ -52,6 +52,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _MASK = str.maketrans({"{": "\ue011", "}": "\ue012", "[": "\ue013", "]": "\ue014", "'": "\ue015"})
 _UNMASK = str.maketrans({v: chr(k) for k, v in _MASK.items()})
 _MASKED = re.compile("[\ue011-\ue015]")
+_SCRIPTABLE = re.compile(r"[0-9+\-−=()]{1,6}")
+_SUPER = str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾")
+_SUB = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
 _STRAY = re.compile(r"\{\{+|\}\}+|\[\[+|\]\]+|'{2,}")
 # Tags mwparserfromhell left as text (unclosed, or nested past its depth limit). Only known
 # tag names: "System.Lazy <T>" in a sentence is text.
@@ -256,6 +259,10 @@ class Renderer:
             out.append(LineBreak())
         elif name in SKIP_TAGS:
             out.append(Dropped())
+        elif name in ("sup", "sub") and node.contents is not None and _SCRIPTABLE.fullmatch(str(node.contents)):
+            # km<sup>2</sup> -> km², H<sub>2</sub>O -> H₂O, and a table's note mark 14<sup>3</sup>
+            # -> 14³ instead of the number 143
+            out.append(Piece(str(node.contents).translate(_SUPER if name == "sup" else _SUB)))
         elif name in RAW_TAGS:
             out.append(Piece(str(node.contents).translate(_MASK) if node.contents is not None else ""))
         elif node.contents is not None:
