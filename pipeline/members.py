@@ -47,6 +47,8 @@ STATUS_WORDS = (
     ("partner", re.compile(r"伙伴|夥伴|对话|對話|联系|聯繫|partner|dialogue|associate", re.I)),
     ("member", re.compile(r"成员|成員|会员|會員|创始|創始|缔约|締約|加盟|member|founding", re.I)),
 )
+# A column about membership, not naming members: 会员资格 (完全 / 準會員國), member status.
+_ABOUT_MEMBERS = re.compile(r"资格|資格|身份|类型|類型|性质|性質|状态|狀態|status|type", re.I)
 _SPLIT = re.compile(r"\s*[、，,；;]\s*|\s+·\s+")  # " · " of {{hlist}}; 萨帝亚·纳德拉 is one name
 _LAST_AND = re.compile(r"^(.{1,30}?)(?:以及|和|及|与|與)(.{1,30})$")
 _SENTENCE = re.compile(r"[。！？!?]")
@@ -167,9 +169,9 @@ def _without_note(name: str, original: str, targets: dict[str, str]) -> tuple[st
 def _member_column(table: Table) -> int | None:
     headers = table.columns_original
     for i, h in enumerate(headers):
-        if MEMBER_WORDS.search(h):
+        if MEMBER_WORDS.search(h) and not _ABOUT_MEMBERS.search(h):
             return i
-    if any(MEMBER_WORDS.search(s) for s in table.section):
+    if any(MEMBER_WORDS.search(s) for s in table.section + headers):
         for i, h in enumerate(headers):
             if NAME_HEADER.search(h):
                 return i
@@ -193,7 +195,9 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
             continue
         joined = None
         if joined_col is not None:
-            value = parse_date(row[joined_col].text_original)
+            text = row[joined_col].text_original.strip()
+            # a bare year is a date in a join-date column (it is only a number elsewhere)
+            value = parse_date(text + "年" if re.fullmatch(r"1[5-9]\d\d|20\d\d", text) else text)
             joined = value.start if value else None
         attributes = {names[i]: c.text for i, c in enumerate(row) if i != col}
         target = cell.links[0].target if cell.links else None

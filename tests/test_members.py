@@ -127,3 +127,12 @@ def test_country_templates_with_a_note_in_brackets():
                     "** {{BRN}}\n")
     assert [(r["member"], r["iso3166"], r["attributes"]) for r in rows] == [
         ("泰国", "TH", '{"note": "创始国"}'), ("新加坡", "SG", '{"note": "创始国"}'), ("文莱", "BN", None)]
+
+
+def test_a_membership_status_column_is_not_the_member_column():
+    """Nordic Council: 国家 names the members, 会员资格 (完全 / 準會員國) is their status."""
+    rows = _members("== 会员 ==\n{| class=wikitable\n! 国家 !! 会员资格 !! 加入时间\n|-\n! [[丹麦]]\n| 完全 || 1952\n"
+                    "|-\n! [[奥兰]]\n| 準會員國 || 1970\n|}\n")
+    assert [(r["member"], r["joined"], r["attributes"]) for r in rows] == [
+        ("丹麦", "1952-01-01", '{"会员资格": "完全", "加入时间": "1952"}'),
+        ("奥兰", "1970-01-01", '{"会员资格": "准会员国", "加入时间": "1970"}')]
