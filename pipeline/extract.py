@@ -3,7 +3,8 @@
 Paragraphs and list items become `paragraphs` rows (list items keep their kind and depth, so a
 list is never flattened away); tables become `tables`, `table_cells` and a wide grid; member
 lists become `members` (see members.py); every link and category becomes a `links` row;
-infobox parameters become `infobox` rows. Empty paragraphs carry nothing and are skipped.
+infobox parameters become `infobox` rows. Empty paragraphs, and those of punctuation only (what a dropped template
+left: "{{PRC admin/children}}。"), carry nothing and are skipped.
 Dedup happens later, across documents (dedup.py).
 """
 
@@ -74,10 +75,13 @@ def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
     return result
 
 
+_CONTENT = re.compile(r"[^\W_]")  # a letter, digit or Han character
+
+
 def _paragraph(result: DocResult, section: str, section_original: str, kind: str, depth: int,
                text: str | None, text_original: str) -> None:
-    if not text_original.strip():
-        return
+    if not _CONTENT.search(text_original):
+        return  # nothing, or only the punctuation a dropped template left ("{{PRC admin/children}}。")
     norm = dedup_text(text_original)
     result.paragraphs.append({
         "doc_id": result.doc_id, "para_index": len(result.paragraphs), "section": section,

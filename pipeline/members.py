@@ -49,6 +49,8 @@ STATUS_WORDS = (
 )
 # A column about membership, not naming members: 会员资格 (完全 / 準會員國), member status.
 _ABOUT_MEMBERS = re.compile(r"资格|資格|身份|类型|類型|性质|性質|状态|狀態|status|type", re.I)
+_GROUP_LABEL = re.compile(r"(?:^|(?<=\s))([^\s：:、，,·;；]{1,15})[：:]\s*")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT = re.compile(r"\s*[、，,；;]\s*|\s+·\s+")  # " · " of {{hlist}}; 萨帝亚·纳德拉 is one name
 _LAST_AND = re.compile(r"^(.{1,30}?)(?:以及|和|及|与|與)(.{1,30})$")
 _SENTENCE = re.compile(r"[。！？!?]")
@@ -98,6 +100,8 @@ class _Rows:
     def add(self, source: str, section: str, group: str, group_original: str, member: str,
             member_original: str, link_target: str | None = None, joined: str | None = None,
             attributes: dict | None = None) -> None:
+        if not _HAS_LETTER.search(member_original):
+            return  # a count or a year ("membership = 100.000"), not a name
         self.positions[group] = self.positions.get(group, 0) + 1
         self.rows.append({
             "doc_id": self.doc.doc_id, "organization": self.doc.title, "found_in": source,
@@ -205,22 +209,34 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
                  target, joined, attributes)
 
 
+def _groups(text: str) -> list[tuple[str | None, str]]:
+    """An infobox value as (label, names) pieces: "东盟十国：泰国 · 马来西亚 1个候选国：东帝汶"
+    (several {{Collapsible list}}s in one field) -> [("东盟十国", …), ("1个候选国", "东帝汶")]."""
+    parts = _GROUP_LABEL.split(text)
+    pieces = [(None, parts[0])] if parts[0].strip() else []
+    return pieces + [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
+
+
 def _from_infobox(rows: _Rows, doc: Document) -> None:
     for field in doc.infobox:
         if (not MEMBER_WORDS.search(field.key) or _LABEL_KEY.search(field.key)
                 or _SENTENCE.search(field.value_original)):
             continue
-        value, value_original = field.value or "", field.value_original
-        labelled = _LABEL.match(value), _LABEL.match(value_original)
-        if labelled[0] and labelled[1]:  # "23國：巴西 · 墨西哥" ({{Collapsible list|title=23國}})
-            value, value_original = labelled[0].group(2), labelled[1].group(2)
-        whole = _one_name(field.links)
-        names, originals = split_names(value, whole), split_names(value_original, whole)
-        if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
+        groups, groups_original = _groups(field.value or ""), _groups(field.value_original)
+        if len(groups) != len(groups_original):
             continue
+        whole = _one_name(field.links)
         targets = {link.anchor_original: link.target for link in field.links}
-        for name, original in zip(names, originals):
-            rows.add("infobox", "", field.key, field.key, name, original, targets.get(original))
+        for (label, value), (label_original, value_original) in zip(groups, groups_original):
+            names, originals = split_names(value, whole), split_names(value_original, whole)
+            if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
+                continue
+            # a label that says what the members are (1个候选国) is their group; a count or
+            # a name (东盟十国, 23國) is not, and the field's key is
+            if label is None or label_original is None or status_of(label_original) == "other":
+                label = label_original = field.key
+            for name, original in zip(names, originals):
+                rows.add("infobox", "", label, label_original, name, original, targets.get(original))
 
 
 def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:

@@ -294,7 +294,7 @@ _ORDINAL_COUNTERS = frozenset(
     "届屆名次位号號期章集季轮輪任代个個场場回卷册冊版部条條"
 )
 _ARABIC = re.compile(
-    r"(?P<sign>[-+−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<sign>[-+−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"  # .985: a rate
     r"(?P<mag>万亿|千|万|亿)?(?P<unit>.*)"
 )
 # A unit is a sign or a short word; NFKC turned km² into km2, hence the optional 2/3.

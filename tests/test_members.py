@@ -136,3 +136,18 @@ def test_a_membership_status_column_is_not_the_member_column():
     assert [(r["member"], r["joined"], r["attributes"]) for r in rows] == [
         ("丹麦", "1952-01-01", '{"会员资格": "完全", "加入时间": "1952"}'),
         ("奥兰", "1970-01-01", '{"会员资格": "准会员国", "加入时间": "1970"}')]
+
+
+def test_labelled_groups_in_one_infobox_field():
+    """ASEAN: three {{Collapsible list}}s in one membership field, titled 东盟十国, 1个候选国, 1个观察国."""
+    rows = _members("{{Infobox geopolitical organization\n|membership = {{Collapsible list\n | title = 东盟十国\n"
+                    " | {{Flag|Thailand}}\n | {{Flag|Cambodia}}\n}}\n{{Collapsible list\n | title = 1个候选国\n"
+                    " | {{Flag|East Timor}}\n}}\n{{Collapsible list\n | title = 1个观察国\n | {{Flag|Papua New Guinea}}\n}}\n}}\n正文。\n")
+    assert [(r["group"], r["status"], r["member"], r["iso3166"]) for r in rows] == [
+        ("membership", "member", "泰国", "TH"), ("membership", "member", "柬埔寨", "KH"),
+        ("1个候选国", "candidate", "东帝汶", "TL"), ("1个观察国", "observer", "巴布亚新几内亚", "PG")]
+
+
+def test_a_paragraph_of_punctuation_only_is_not_a_row():
+    doc = normalise_document(parse(RawPage("t.wiki", "t", "wikitext", "今辖10个街道：\n\n{{PRC admin/children|31}}。\n")))
+    assert [r["text_original"] for r in extract(doc).paragraphs] == ["今辖10个街道："]

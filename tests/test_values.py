@@ -269,3 +269,9 @@ def test_a_superscript_after_a_value_is_a_note_mark():
     assert parse_number("14³").value == 14 and parse_number("10⁶").value == 1e6
     assert parse_number("5 km²").unit == "km2"
     assert parse_date("2009年2月27日²").start == "2009-02-27"
+
+
+def test_a_leading_dot_decimal_is_a_number():
+    from pipeline.values import parse_number
+
+    assert parse_number(".985").value == 0.985 and parse_number(".") is None and parse_number("..5") is None

@@ -456,3 +456,28 @@ def test_sup_and_sub_digits_become_unicode_scripts():
     table, para = wt(src).blocks
     assert [c.text_original for c in table.rows[0]] == ["14³", "2009年2月27日²"]
     assert para.text_original == "面積 5 km²，H₂O，注。"
+
+
+def test_more_templates_from_real_pages():
+    """NBA champions ({{nbafy}}), Huangpu ({{columns-list}}), Pythagoras ({{Cquote}}),
+    a Chembox formula ({{Chem}}), ASEAN's lead ({{地區用詞}})."""
+    src = ("{{nbafy|1991}}、{{nbafy|2003}}；{{Cquote|引文。}}{{chem|H|2|O}}\n\n"
+           "{{columns-list|2|\n* [[豫园|豫园]]\n* [[沉香阁]]\n}}\n\n"
+           "{{地區用詞|cn=东盟|tw=東協|hk=cn|start=ASEAN}}是組織。")
+    para, items, lead = wt(src).blocks
+    assert para.text_original == "1990–91、2002–03；引文。H2O"
+    assert [i.text_original for i in items.items] == ["豫园", "沉香阁"]
+    assert lead.text_original == "-{zh-cn:东盟;zh-tw:東協;zh-hk:东盟}-（ASEAN）是組織。"
+
+
+def test_infobox_by_shape_and_nested_chembox_sections():
+    """{{藝人}} is an infobox by its named parameters; Chembox's Section templates are read too;
+    a citation with many named parameters is not an infobox."""
+    src = ("{{藝人\n|姓名 = GALA\n|類型 = 乐团\n|國籍 = {{PRC}}\n|活躍年代 = 2008年至今\n}}\n"
+           "{{Chembox\n| Section1 = {{Chembox Identifiers\n| CASNo = 89359-21-7\n}}\n"
+           "| Section2 = {{Chembox Properties\n| Formula = {{Chem|Au|5|C|45|H|55}}\n}}\n}}\n"
+           "正文。\n* {{cite book|last=A|first=B|title=C|year=2005|publisher=D}}\n")
+    fields = [(f.template, f.key, f.value_original) for f in wt(src).infobox]
+    assert fields == [("藝人", "姓名", "GALA"), ("藝人", "類型", "乐团"), ("藝人", "國籍", "中国"),
+                      ("藝人", "活躍年代", "2008年至今"), ("Chembox Identifiers", "CASNo", "89359-21-7"),
+                      ("Chembox Properties", "Formula", "Au5C45H55")]

@@ -25,7 +25,10 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
   still reads 鄞州区.
 - Wrappers (`nowrap`, `center`, `small`, `color`, `font color`, `abbr`, `resize`, …) -> their text;
   `hlist`/`ubl` -> items joined with " · " as displayed; `collapsible list` -> its title, "：",
-  then its items joined with " · "; `{{!}}` -> "|".
+  then its items joined with " · "; `columns-list` -> its list; `{{!}}` -> "|".
+- Quotations (`cquote`, `quote`, `quotation`, `blockquote`) -> the quoted text.
+- `{{nbafy|1991}}` -> "1990–91" (a season), `{{nbay|1991}}` -> "1991"; `{{chem|H|2|O}}` -> "H2O".
+- `{{地區用詞|cn=…|tw=…|…}}` -> `-{zh-cn:…;zh-tw:…}-` markup, resolved per variant by normalise.
 Footnote and citation templates (`efn`, `sfn`, `refn`, `rp`, `cite …`, `citation needed`) and
 maintenance, navbox and reference-list templates are simply not listed: dropped and counted.
 """
@@ -146,6 +149,25 @@ def _joined(a: Args) -> list:
     return parts
 
 
+def _season(a: Args) -> list:
+    """{{nbafy|1991}}: the season that ended in 1991, written 1990–91."""
+    year = a.text(1)
+    return [f"{int(year) - 1}–{year[-2:]}" if year.isdigit() and len(year) == 4 else year]
+
+
+_REGIONS = ("cn", "tw", "hk", "mo", "sg", "my")
+
+
+def _regional_term(a: Args) -> list:
+    """{{地區用詞|cn=东盟|tw=東協|hk=cn|…|start=…}}: the term each region uses (a value naming
+    another region, hk=cn, means its term), written as -{…}- converter markup so normalise
+    picks the branch of the target variant like any other; `start` follows in brackets."""
+    terms = {r: a.text(r) for r in _REGIONS if a.has(r)}
+    branches = [f"zh-{r}:{terms.get(t, t)}" for r, t in terms.items()]
+    parts: list = ["-{" + ";".join(branches) + "}-"] if branches else []
+    return parts + (["（", Param("start"), "）"] if a.has("start") else [])
+
+
 def _titled_list(a: Args) -> list:
     """{{Collapsible list|title=23國|A|B}}: the title labels the items, as on the page."""
     items = _joined(a)
@@ -211,6 +233,13 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "release date and age": _date, "film date": _date, "dts": _date,
     "convert": _convert, "cvt": _convert,
     "bd": _bd,
+    "nbafy": _season, "nbay": _param(1),
+    "chem": lambda a: ["".join(a.text(i) for i in range(1, a.positional + 1))],
+    "columns-list": _last_positional, "col-list": _last_positional,
+    "cquote": lambda a: [a.first(1, "quote", "text")] if a.first(1, "quote", "text") else [],
+    "quote": lambda a: [a.first("text", "quote", 1)] if a.first("text", "quote", 1) else [],
+    "quotation": _param(1), "blockquote": lambda a: [a.first("text", 1)] if a.first("text", 1) else [],
+    "地區用詞": _regional_term, "地区用词": _regional_term,
     "hlist": _joined, "ubl": _joined, "unbulleted list": _joined, "plainlist": _param(1),
     "flatlist": _param(1), "collapsible list": _titled_list,
     "!": lambda a: ["|"], "=": lambda a: ["="],
@@ -233,10 +262,22 @@ def renderer_for(key: str) -> Callable[[Args], list] | None:
     return None
 
 
-_INFOBOX_NAMES = {"geobox", "taxobox", "automatic taxobox", "speciesbox", "chembox", "drugbox"}
+_INFOBOX_NAMES = {"geobox", "taxobox", "automatic taxobox", "speciesbox"}
+# Templates with many named parameters that are not infoboxes: citations and navigation boxes.
+_NOT_INFOBOX = re.compile(r"^(?:cite|citation|vcite|chú thích|引用)|navbox|sidebar|image|map|census|"
+                         r"导航|導航|/", re.I)
+INFOBOX_MIN_FIELDS = 4
 
 
-def is_infobox(key: str) -> bool:
-    """Infobox-like templates, whose named parameters become InfoboxField rows."""
-    return (key.startswith("infobox") or key.endswith(" infobox") or key in _INFOBOX_NAMES
-            or key.startswith(("信息框", "資訊框")) or key.endswith(("信息框", "資訊框")))
+def is_infobox(key: str, fields_on_own_lines: int = 0) -> bool:
+    """Infobox-like templates, whose named parameters become InfoboxField rows: by name
+    (Infobox …, … infobox, 信息框, Chembox and its Section templates), or, for a template the
+    allow-list does not render, by shape: zhwiki has many Chinese-named infoboxes ({{藝人}},
+    {{城市}}), written one `|key = value` per line, INFOBOX_MIN_FIELDS or more of them.
+    Citations, navigation boxes, image and map helpers and subpage templates (a `/` in the
+    name: page frames) have that shape too and are left out by name."""
+    if (key.startswith(("infobox", "chembox", "drugbox", "信息框", "資訊框")) or key in _INFOBOX_NAMES
+            or key.endswith((" infobox", "信息框", "資訊框"))):
+        return True
+    return (fields_on_own_lines >= INFOBOX_MIN_FIELDS and renderer_for(key) is None
+            and not _NOT_INFOBOX.search(key))

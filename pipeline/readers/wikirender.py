@@ -115,6 +115,15 @@ def finish(text: str) -> str:
     return text.translate(_UNMASK) if _MASKED.search(text) else text
 
 
+def _fields_on_own_lines(node: Template) -> int:
+    """How many named parameters start a line of their own (`\n| key = value`): the layout of
+    an infobox, not of an inline template."""
+    return sum(1 for p in node.params if p.showkey) and len(_OWN_LINE_FIELD.findall(str(node)))
+
+
+_OWN_LINE_FIELD = re.compile(r"\n\s*\|\s*[^=|{}\[\]\n]+=")
+
+
 def _trimmed(items: list) -> list:
     """A named template parameter as MediaWiki passes it: without surrounding whitespace
     (`|title = 23國 |` is "23國"); positional ones keep theirs."""
@@ -275,7 +284,7 @@ class Renderer:
         elif key == "displaytitle":
             value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
             self.displaytitle.append(self.text_of(mwparserfromhell.parse(value)).strip())
-        elif T.is_infobox(key):
+        elif T.is_infobox(key, _fields_on_own_lines(node)):
             self.read_infobox(node)
         else:
             render = T.renderer_for(key) or T.country_template(str(node.name))
