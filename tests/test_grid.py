@@ -122,3 +122,22 @@ def test_html_table_with_spans_nested_table_and_refs():
 def test_html_unclosed_cells_are_closed_like_browsers():
     (table,) = parse_html_tables("<table><tr><td>a<td>b<tr><td>c</table>")
     assert texts(table) == [["a", "b"], ["c", ""]]
+
+
+def test_html_cells_clean_wiki_leftovers():
+    """A template pandoc split across cells is rejoined and rendered into its first cell (links
+    kept), the cells it took left empty; images leave no text or link; stray `}}` and a style
+    parameter go; known templates render, others are counted."""
+    from collections import Counter
+
+    dropped = Counter()
+    (table,) = parse_html_tables(
+        "<table><tr><td><code>{{collapsible list</code></td><td>title = 成员</td>"
+        "<td><a href=\"../Page/丹麦.md\">丹麦</a></td><td></td><td><code>}}</code></td></tr>"
+        "<tr><td>a }}</td><td>{{lang|en|Foo}}{{Coord|1|N}}</td>"
+        "<td><a href=\"https://ja.wikipedia.org/wiki/ファイル:X.jpg\">X.jpg</a>b</td>"
+        "<td>liststyle = text-align:center;font-size:90%;</td><td>ok</td></tr></table>", (), dropped)
+    assert texts(table) == [["成员：丹麦", "", "", "", ""], ["a", "Foo", "b", "", "ok"]]
+    assert table.rows[0][0].links == (Link("丹麦", "丹麦", "internal"),)
+    assert all(not c.links for c in table.rows[1])
+    assert dropped == Counter({"Coord": 1})

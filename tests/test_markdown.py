@@ -143,3 +143,49 @@ def test_a_one_item_list_before_end_list_labels_the_next_list():
     assert [(i.marker, i.text_original) for i in members.items] == [
         (";", "2000年創始成員"), ("*", "皇家馬德里"), ("*", "曼聯")]
     assert [[i.text_original for i in b.items] for b in (site, other)] == [["G20網站"], ["鎖定與透視"]]
+
+
+def test_every_gallery_file_piece_goes_and_captions_stay():
+    """huangpu_district_ja.md: a <gallery> kept as one line, with jawiki's ファイル: namespace.
+    Every `<namespace>:<name>.<ext>|` piece goes, not only the first; a URL is not a piece."""
+    doc = _md("ファイル:Shanghaiviewpic6.jpg|外灘の夜景 ファイル:Yu Gardens 20090724-18.JPG|豫園 "
+              "File:NanjingRoad2.jpg|夜の南京路 画像:Shanghai opera.jpg|上海大劇院\n\n"
+              "見 https://en.wikipedia.org/wiki/File:CLR_diag.svg 图\n")
+    assert [b.text_original for b in doc.blocks] == [
+        "外灘の夜景 豫園 夜の南京路 上海大劇院", "見 https://en.wikipedia.org/wiki/File:CLR_diag.svg 图"]
+
+
+def test_definition_bullet_line_loses_its_markers():
+    """huangpu_district_ja.md: a wikitext `:*` route line pandoc kept as text, bullet escaped."""
+    doc = _md("  - [上海軌道交通2号線](../Page/上海軌道交通2号線.md \"wikilink\")\n\n"
+              ":\\* - 人民広場駅 - [南京東路駅](https://ja.wikipedia.org/wiki/南京東路駅 \"wikilink\") -\n")
+    items, para = doc.blocks
+    assert para.text_original == "人民広場駅 - 南京東路駅"
+    assert [x.target for x in para.links] == ["南京東路駅"]
+
+
+def test_infobox_html_table_cells_are_clean():
+    """nordic_council_pandoc.md: an infobox pandoc made an HTML table; a {{collapsible list}} it
+    split at its `|` into cells, and the map image. It stays a table (same shape), cells clean."""
+    doc = _md("""<table>
+<tbody>
+<tr class="odd">
+<td style="text-align: center;"><p><code>{{collapsible list</code></p></td>
+<td><p>titlestyle = background:transparent;text-align:center;font-size:90%;</p></td>
+<td><p>title = </p></td>
+<td><p><code>}}</code></p></td>
+</tr>
+<tr class="even">
+<td style="text-align: center;"><p><a href="https://zh.wikipedia.org/wiki/File:Location_Nordic_Council.svg" title="fig:Location_Nordic_Council.svg">Location_Nordic_Council.svg</a><br />
+成员国</p></td>
+<td><p>{{Coord|55|N}}<a href="../Page/丹麦.md" title="wikilink">丹麦</a></p></td>
+<td></td>
+<td></td>
+</tr>
+</tbody>
+</table>
+""")
+    (table,) = doc.blocks
+    assert [[c.text_original for c in r] for r in table.rows] == [["", "", "", ""], ["成员国", "丹麦", "", ""]]
+    assert [x.target for r in table.rows for c in r for x in c.links] == ["丹麦"]
+    assert dict(doc.dropped_templates) == {"Coord": 1}  # counted as in paragraphs

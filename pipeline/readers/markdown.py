@@ -11,6 +11,10 @@ In: a RawPage whose text is pandoc Markdown (GFM or pandoc's own flavour). Out: 
 - Pandoc writes a term with no body (`;1998年創始成員` before the list it labels) as a one-item
   list followed by `<!-- end list -->`; such an item, if it reads as a label, becomes the `;`
   term of the next list.
+- Wiki markup pandoc left as text goes as in HTML table cells (`htmltable.clean_leftovers`):
+  templates rendered (dropped ones counted in `dropped_templates`), stray brackets, <gallery>
+  file names (captions stay). A `:*` line (a bullet in a definition body, kept as text with the
+  bullet escaped: `:\\* - 人民広場駅 - 南京東路駅 -`) loses its markers and dangling dashes.
 - Dropped on purpose: footnote markers `\\[1\\]` (the reference bodies are not in these exports),
   empty list items (pandoc's empty reference list), images, the `ⓦ` marker some converters add
   to link text. Nothing else.
@@ -30,14 +34,11 @@ from ..model import Block, Cell, Document, Link, ListBlock, ListItem, Paragraph,
 from ..normalise import is_han
 from . import links as wl
 from .document import document, enter_heading
-from .htmltable import FOOTNOTE
+from .htmltable import FOOTNOTE, clean_leftovers, html_blocks, is_file_link
 
-# What a converter left of wiki markup it did not convert: `]]` of a nested image caption
-# (`\]\]`), `****` of an empty bold. Templates (`{{-}}`) go through the wikitext renderer.
-_STRAY = re.compile(r"\[\[+|\]\]+|\*{4,}")
-# A <gallery> line pandoc kept as text: "File:X.jpg|caption" (the file part, if it was an
-# autolink, is already gone as an image link) keeps its caption.
-_GALLERY_FILE = re.compile(r"^[^|\n]*?\.(?:jpe?g|png|svg|gif|tiff?|webp)\s*\|", re.I)
+# A wikitext `:*`/`::` line pandoc kept as a paragraph: its list markers and a leading or
+# trailing "-" (the separator next to an entry that rendered to nothing) are not text.
+_DEFINITION_BULLET = re.compile(r"^:[:*#]*\s*(?:-(?:\s+|$))?|\s+-$")
 WRAP_COLUMNS = 72
 _END_LIST = "<!-- end list -->"  # pandoc's separator between two adjacent lists
 _SENTENCE_END = re.compile(r"[。！？!?]")
@@ -92,7 +93,7 @@ class _Inline:
                 text = "".join(anchor).strip()
                 link = wl.classify(href, text)
                 href = None
-                if link.kind != "external" and wl.is_file(link.target):
+                if is_file_link(link):
                     continue  # an image ("fig:" links): its anchor is the file name, not text
                 self.links.append(link)
                 if link.kind != "category":  # category links show no text on the page
@@ -118,14 +119,9 @@ class _Reader:
 
     def inline(self, token: Token) -> _Inline:
         rendered = _Inline(token)
-        text = rendered.text
-        if "{{" in text or "[[" in text or "]]" in text or "**" in text or "|" in text:
-            if "{{" in text:
-                from .wikitext import render_templates
-
-                text, dropped = render_templates(text)
-                self.dropped.update(dropped)
-            rendered.parts = [_GALLERY_FILE.sub("", _STRAY.sub("", text))]
+        text = clean_leftovers(rendered.text, self.dropped)
+        if text != rendered.text:
+            rendered.parts = [text]
         self.category_links += [x for x in rendered.links if x.kind == "category"]
         rendered.links = [x for x in rendered.links if x.kind != "category"]
         return rendered
@@ -146,6 +142,8 @@ class _Reader:
             return i + 3
         if t.type == "paragraph_open":
             rendered = self.inline(tokens[i + 1])
+            if rendered.text.startswith(":"):
+                rendered.parts = [_DEFINITION_BULLET.sub("", rendered.text)]
             if self.title is None and not self.section and rendered.bold:
                 # The lead's first bold term names the article, even after images or a table.
                 self.title = "".join(rendered.bold).strip()
@@ -192,9 +190,7 @@ class _Reader:
         return ListItem(";", 1, text, item.links)
 
     def html(self, html: str) -> None:
-        from .htmltable import html_blocks
-
-        self.blocks.extend(html_blocks(html, self.section_path()))
+        self.blocks.extend(html_blocks(html, self.section_path(), self.dropped))
 
     def list_items(self, tokens: list[Token]) -> list[ListItem]:
         items: list[ListItem] = []

@@ -35,7 +35,7 @@ from .links import title_of
 PIPE = "\ue000"  # stands for "|" inside -{…}- while mwparserfromhell reads the page
 
 FILE_NS = {"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
-           "图片", "圖片"}
+           "图片", "圖片", "ファイル", "画像"}
 CATEGORY_NS = {"category", "分类", "分類", "类别", "類別"}
 # Tags whose content is not article text.
 SKIP_TAGS = {"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
