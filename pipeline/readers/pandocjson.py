@@ -301,7 +301,7 @@ class _Reader:
         elif fmt == "html":
             from .htmltable import html_blocks
 
-            self.blocks += html_blocks(text, self.section_path())
+            self.blocks += html_blocks(text, self.section_path(), self.dropped)
 
     def wikitext(self, text: str) -> Document:
         """Raw MediaWiki markup pandoc left in place, read by the wikitext reader."""
