@@ -33,6 +33,11 @@ OPENCC_CONFIG = {
     "zh-hk": "s2hk.json",
 }
 VARIANTS = tuple(OPENCC_CONFIG)
+# The s2* configs read every character as Simplified, so on text already in Traditional they
+# rewrite the characters both scripts share: 里 (公里; 峇里島, 歐幾里得) becomes 裡, as the
+# Simplified form of 裡 would. For such text only the regional forms change (t2tw, t2hk);
+# zh-hant leaves it as written.
+FROM_TRADITIONAL = {"zh-hant": None, "zh-tw": "t2tw.json", "zh-hk": "t2hk.json"}
 
 # Which branch of -{zh-hans:…;zh-hant:…}- to show when the target has none of its own:
 # MediaWiki's fallback chains.
@@ -53,12 +58,75 @@ def converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
-def opencc_convert(text: str, variant: str) -> str:
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def is_han(ch: str) -> bool:
+    return bool(_HAN.match(ch))
+
+
+# 里 is both a Simplified form (of 裡) and a Traditional character that Traditional text uses all
+# the time (公里, 萬里, 鄰里, and names: 峇里島, 歐幾里得, 道格·里弗斯), and s2t's phrases protect
+# it only next to Simplified characters (万里 -> 萬里, but 萬里 -> 萬裡). Other such characters
+# (于 后 并 几 干) are, on real zhwiki pages, mostly Simplified words typed into Traditional text
+# (二戰后, 于是, 并且), so they stay Simplified-only and are converted.
+_SHARED = "里"
+
+
+def _char_class(ch: str) -> str:  # cached by CLASSES, its one caller
+    """"1": a Traditional form (t2s changes it). "2": Simplified only (s2t changes it, and
+    OpenCC does not know it as a Taiwan or Hong Kong form, like 台 or 着). "3": Simplified,
+    and also a Traditional character of its own (`_SHARED`). "0": both or neither. "-": not Han."""
+    if not is_han(ch):
+        return "-"
+    if converter("t2s.json").convert(ch) != ch:
+        return "1"
+    if converter("s2t.json").convert(ch) != ch and converter("tw2t.json").convert(ch) == ch \
+            and converter("hk2t.json").convert(ch) == ch:
+        return "3" if ch in _SHARED else "2"
+    return "0"
+
+
+class _Classes(dict):
+    """A `str.translate` table from each character to its `_char_class`, so a text's classes
+    line up with its characters. Filled in as characters are first seen."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = _char_class(chr(code))
+        return self[code]
+
+
+CLASSES = _Classes()
+# A shared character next to a Traditional-only one belongs to a Traditional word written into
+# Simplified text (峇里島 in 在峇里島举行, 歐幾里得 beside 给出): it is not converted.
+_KEEP = re.compile(r"(?<=1)3+|3+(?=1)")
+
+
+def opencc_convert(text: str, variant: str, source: str = "zh-hans") -> str:
     if not text:
         return text
-    converted = converter(OPENCC_CONFIG[variant]).convert(text)
+    converted = _opencc(text, variant, source)
     names = regional_names(variant)
     return converted if names is None else names[0].sub(lambda m: names[1][m.group()], converted)
+
+
+def _opencc(text: str, variant: str, source: str) -> str:
+    """OpenCC for `variant`; `source` is the page's own variant. For a Traditional target, text
+    with no Simplified-only character is already Traditional when it has a Traditional-only one
+    or the page is Traditional (道格·里弗斯, a list item of a Traditional page, has neither)."""
+    convert = converter(OPENCC_CONFIG[variant]).convert
+    if variant not in FROM_TRADITIONAL:
+        return convert(text)
+    config = FROM_TRADITIONAL[variant]
+    as_written = converter(config).convert if config else str
+    classes = text.translate(CLASSES)
+    if "2" not in classes and ("1" in classes or source == "zh-hant"):
+        return as_written(text)
+    out, pos = [], 0
+    for m in _KEEP.finditer(classes):
+        out += [convert(text[pos:m.start()]), as_written(text[m.start():m.end()])]
+        pos = m.end()
+    return "".join(out) + convert(text[pos:])
 
 
 # Country names that are words or other places as well: 黑山 (also a county), 朝鮮 (朝鮮半島),
@@ -72,7 +140,9 @@ def regional_names(variant: str) -> tuple[re.Pattern, dict[str, str]] | None:
     """zh-tw and zh-hk name countries differently (新西蘭 -> 紐西蘭, 意大利 -> 義大利): CLDR's
     regional names, from the mainland name as the variant's OpenCC config writes it. Every
     country's name is in the pattern, renamed or not, longest first, so 法屬圭亞那 stays whole
-    rather than having its 圭亞那 renamed. None for the other variants."""
+    rather than having its 圭亞那 renamed. None for the other variants. The same names serve
+    text read as Traditional (`FROM_TRADITIONAL`): t2tw/t2hk of the s2t name is, for every
+    CLDR name, what s2tw/s2hk makes of it (新西蘭 -> 紐西蘭 on a Traditional page too)."""
     if variant not in REGIONAL_LOCALES:
         return None
     from babel import Locale
@@ -191,8 +261,10 @@ def _rule_pattern(rules: tuple[ConversionRule, ...], variant: str):
     return re.compile("|".join(map(re.escape, alts))), mapping
 
 
-def to_variant(text: str, variant: str, rules: tuple[ConversionRule, ...] = ()) -> str:
-    """The text as a reader of `variant` sees it on the wiki."""
+def to_variant(text: str, variant: str, rules: tuple[ConversionRule, ...] = (),
+               source: str = "zh-hans") -> str:
+    """The text as a reader of `variant` sees it on the wiki; `source` is the page's own
+    variant (see `_opencc`)."""
     pattern, mapping = _rule_pattern(rules, variant)
     out = []
     for part in split_markup(text):
@@ -202,14 +274,14 @@ def to_variant(text: str, variant: str, rules: tuple[ConversionRule, ...] = ()) 
                 out.append(part.plain if chosen is None else chosen)  # protected from OpenCC
             continue
         if pattern is None:
-            out.append(opencc_convert(part, variant))
+            out.append(opencc_convert(part, variant, source))
             continue
         pos = 0
         for m in pattern.finditer(part):
-            out.append(opencc_convert(part[pos:m.start()], variant))
+            out.append(opencc_convert(part[pos:m.start()], variant, source))
             out.append(mapping[m.group(0)])
             pos = m.end()
-        out.append(opencc_convert(part[pos:], variant))
+        out.append(opencc_convert(part[pos:], variant, source))
     return "".join(out)
 
 

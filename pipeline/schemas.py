@@ -29,7 +29,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("format", STR, "markdown | pandoc-json | wikitext | plaintext (dump pages are wikitext)"),
         _f("title", STR, "title in the target variant"),
         _f("title_original", STR, "title as the source wrote it"),
-        _f("script", STR, "hans | hant | mixed | none (no Han characters), over the document's own text"),
+        _f("script", STR, "hans | hant | mixed | none (no Han characters), over the document's own text; "
+                          "ja for a Japanese page, whose text is its text_original"),
         _f("categories", LIST, "category names without the namespace prefix, in page order"),
         _f("n_paragraphs", INT, "paragraphs and list items kept"),
         _f("n_duplicates", INT, "paragraphs and list items dropped as duplicates"),

@@ -117,3 +117,83 @@ def test_dropped_templates_leave_no_separators_or_empty_brackets():
 
     assert collapse("IBEX 35（；；IBEX是縮寫）是指數。") == "IBEX 35（IBEX是縮寫）是指數。"
     assert collapse("西班牙（、，）和 main() 函數（甲；）") == "西班牙和 main() 函數（甲）"
+
+
+def _doc(*paragraphs: str, title: str = "d", rules=()) -> Document:
+    return Document("d", "d", "wikitext", title, tuple(Paragraph((), p) for p in paragraphs), rules=rules)
+
+
+def test_traditional_text_keeps_li_for_zh_tw_zh_hk_and_zh_hant():
+    """Real pages: s2tw read 里 as the Simplified form of 裡 (峇里島 -> 峇裡島). Text already in
+    Traditional only gets its regional forms (t2tw, t2hk); zh-hant leaves it as written."""
+    doc = _doc("在歐幾里得的《幾何原本》一書中。", "峇里島", "道格·里弗斯")  # the last: no Traditional-only character
+    for variant in ("zh-tw", "zh-hk", "zh-hant"):
+        out = normalise_document(doc, variant)
+        assert [b.text for b in out.blocks] == ["在歐幾里得的《幾何原本》一書中。", "峇里島", "道格·里弗斯"]
+    assert normalise_document(_doc("台式的傳統月餅"), "zh-hant").blocks[0].text == "台式的傳統月餅"
+    assert normalise_document(_doc("台式的傳統月餅"), "zh-tw").blocks[0].text == "台式的傳統月餅"
+
+
+def test_li_next_to_traditional_characters_kept_in_simplified_text():
+    """Mixed text: 里 touching a Traditional-only character is part of a Traditional word; the
+    Simplified rest is still converted."""
+    text = "在峇里島举行，在歐幾里得的一書中给出，重要里程碑"
+    assert to_variant(text, "zh-tw") == "在峇里島舉行，在歐幾里得的一書中給出，重要里程碑"
+
+
+def test_simplified_page_to_zh_tw_converts_as_before():
+    doc = _doc("这里是东南亚国家联盟，新西兰和意大利。", "道格·里弗斯")
+    out = normalise_document(doc, "zh-tw")
+    assert [b.text for b in out.blocks] == ["這裡是東南亞國家聯盟，紐西蘭和義大利。", "道格·裡弗斯"]
+    assert out.script == "hans"
+
+
+def test_stray_simplified_in_traditional_page_still_converted():
+    """A Traditional page's text with a Simplified-only character goes through s2tw as before
+    (二戰后, 给出 are Simplified typed into Traditional prose)."""
+    doc = _doc("北歐各國為加強合作。", "二戰后，北歐各國", "一書中给出")
+    assert [b.text for b in normalise_document(doc, "zh-tw").blocks] == \
+        ["北歐各國為加強合作。", "二戰後，北歐各國", "一書中給出"]
+
+
+def test_regional_names_on_traditional_page():
+    doc = _doc("紐約與新西蘭、意大利的關係。")
+    assert normalise_document(doc, "zh-tw").blocks[0].text == "紐約與紐西蘭、義大利的關係。"
+    assert normalise_document(doc, "zh-hk").blocks[0].text == "紐約與紐西蘭、意大利的關係。"
+
+
+def test_target_cache_is_keyed_on_source_variant():
+    assert Normaliser("zh-tw", "zh-hant", ()).target("道格·里弗斯") == "道格·里弗斯"
+    assert Normaliser("zh-tw", "zh-hans", ()).target("道格·里弗斯") == "道格·裡弗斯"
+
+
+JA = ("この記事は黄浦区から翻訳されています。黄浦区は今の上海の中心商業区で、区内には上海市人民政府や"
+      "上海外灘、豫園など歴史人文景観、さらに人民広場、南京路歩行街など現代都市景観が位置する。")
+
+
+def test_japanese_page_is_left_as_written():
+    """ja.wikipedia's 黄浦区 (pandoc Markdown): its kanji are not Chinese (記事 is not 记事)."""
+    rules = (ConversionRule((("zh-hans", "区"), ("zh-hant", "區"))),)
+    doc = _doc(JA, "上海軌道交通2号線", title="黄浦区", rules=rules)
+    for variant in ("zh-hans", "zh-tw"):
+        out = normalise_document(doc, variant)
+        assert out.script == "ja"
+        assert out.title == out.title_original == "黄浦区"
+        assert [b.text for b in out.blocks] == [b.text_original for b in out.blocks] == [JA, "上海軌道交通2号線"]
+
+
+def test_chinese_pages_with_kana_are_not_japanese():
+    """G.G.佐藤 (zhwiki): katakana names and one reading in hiragana; 村井良大: Japanese titles,
+    but Chinese prose around them."""
+    from pipeline.normalise import is_japanese
+
+    sato = ("G.G.佐藤（ジー・ジー・さとう、本名：佐藤 隆彦（さとう たかひこ），1978年8月9日）、"
+            "千葉縣市川市出身的職業棒球選手外野手。曾經效力於太平洋聯盟埼玉西武獅。")
+    assert not is_japanese(sato)
+    out = normalise_document(_doc(sato), "zh-hans")
+    assert out.script != "ja" and "千叶县" in out.blocks[0].text
+    murai = ("村井良大是日本男演員。隸屬於ヴァーサタイルエンタテインメント旗下的藝人。"
+             "戦国鍋祭〜あんまり近づきすぎると斬られちゃうよ〜、醒めながら見る夢、魔法のiらんど 幼なじみ")
+    assert not is_japanese(murai)  # 28 hiragana (38% of Han and kana), but 是 於 的: 28 < 3 * 20
+    assert is_japanese(murai.replace("是", "").replace("於", "").replace("的", ""))
+    assert is_japanese(JA)
