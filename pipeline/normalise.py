@@ -24,7 +24,8 @@ from .model import Cell, Document, Link, ListBlock, Paragraph, Table
 _WS = re.compile(r"\s+")
 # Not next to ASCII punctuation: whether fullwidth_punct converts that depends on its neighbours,
 # and removing the space would change them on a second pass.
-_PUNCT_SPACE = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])")
+_PUNCT_SPACE = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])"
+                          r"|(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]) (?=（)")  # 南市 （上海）; not Latin: G7 （…）
 _BRACKET_SEPARATORS = re.compile(r"(?<=（)[；，、]+|[；，、]+(?=）)")
 _EMPTY_BRACKETS = re.compile(r"（）")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}

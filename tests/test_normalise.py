@@ -94,6 +94,7 @@ def test_no_space_is_left_next_to_full_width_brackets_and_punctuation():
     from pipeline.normalise import collapse
 
     assert collapse("皇家馬德里（ 西班牙 ）") == "皇家馬德里（西班牙）"
+    assert collapse("南市 （上海）") == "南市（上海）"  # a page title "南市 (上海)" as link text
     assert collapse("新增System.Lazy ，做為延遲 。") == "新增System.Lazy，做為延遲。"
     assert collapse("Visual Basic .NET  (VB)") == "Visual Basic .NET (VB)"
 

@@ -223,7 +223,7 @@ def test_xiaoshan_row_headers_and_doc_id_title():
     (table,) = of(doc, Table)
     # The last row, `|colspan=6 | *宁围街道…`, is a note on the table: it joins the caption.
     assert table.caption_original == "萧山区行政区划图 / 宁围街道顺坝垦区中约2100余亩属上城区。"
-    assert table.columns_original[:3] == ("区划代码", "区划名称", "陆域面积 （平方千米）")
+    assert table.columns_original[:3] == ("区划代码", "区划名称", "陆域面积（平方千米）")
     first = table.rows[0]
     assert [c.text_original for c in first] == ["330109001", "城厢街道", "25.63", "311201 311203", "33", "0"]
     assert first[0].header and first[1].header and not first[2].header
