@@ -189,3 +189,11 @@ def test_infobox_html_table_cells_are_clean():
     assert [[c.text_original for c in r] for r in table.rows] == [["", "", "", ""], ["成员国", "丹麦", "", ""]]
     assert [x.target for r in table.rows for c in r for x in c.links] == ["丹麦"]
     assert dict(doc.dropped_templates) == {"Coord": 1}  # counted as in paragraphs
+
+
+def test_a_gallery_line_with_autolinked_file_names_keeps_every_caption():
+    """SCO (pandoc): `<File:Shanghai> Cooperation Summit Bishkek 2007.jpg|2007會場` mid-paragraph."""
+    doc = _md("2009年的各國領導人 <File:Shanghai> Cooperation Summit Bishkek 2007.jpg|2007會場\n"
+              "<File:SCO> Observers.jpg|2005年集會場面\n")
+    (para,) = doc.blocks
+    assert para.text_original == "2009年的各國領導人 2007會場 2005年集會場面"

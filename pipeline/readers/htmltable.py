@@ -50,9 +50,13 @@ _FILE_NS = "|".join(re.escape(p[:-1]) for p in FILE_PREFIXES)
 _IMAGE = r"[^|\n]{0,240}?\.(?:jpe?g|png|svg|gif|tiff?|webp|bmp)\s*"
 # A <gallery> line kept as text: "File:X.jpg|caption ファイル:Y.JPG|caption". Every file piece
 # goes, captions stay. At the very start the namespace may already be gone (pandoc made
-# "<File:X>" an autolink, dropped as an image link), so there the name before a `|` is enough.
+# "<File:X>" an autolink, dropped as an image link), so there the name before a `|` is enough,
+# unless a namespaced piece comes first (then the text before it is a caption).
 # A piece starts a word: ".../wiki/File:X.svg" inside a URL left as text is not one.
-GALLERY_FILE = re.compile(rf"(?<!\S)(?:{_FILE_NS})\s*:{_IMAGE}(?:\||(?=\s)|$)|^{_IMAGE}\|", re.I)
+GALLERY_FILE = re.compile(rf"(?<!\S)(?:{_FILE_NS})\s*:{_IMAGE}(?:\||(?=\s)|$)|^(?![^|\n]*:){_IMAGE}\|", re.I)
+# "<File:Shanghai> Cooperation Summit.jpg|2007會場": the first word of a gallery line in
+# autolink brackets, which markdown-it left as text; unwrapped, the line is a gallery piece.
+_AUTOLINKED_FILE = re.compile(rf"<((?:{_FILE_NS}):[^<>\s]*)>", re.I)
 # A whole text that is a template's style parameter (`titlestyle = background:…;`): CSS, not text.
 _STYLE_PARAM = re.compile(r"^\s*[\w-]*style\s*=\s*(?:[a-z-]+\s*:[^;|]*;?\s*)+$", re.I)
 
@@ -71,6 +75,8 @@ def clean_leftovers(text: str, dropped: Counter | None = None) -> str:
         text, gone = render_templates(text)
         if dropped is not None:
             dropped.update(gone)
+    if "<" in text:
+        text = _AUTOLINKED_FILE.sub(r"\1", text)
     text = GALLERY_FILE.sub("", _STRAY.sub("", text))
     return "" if _STYLE_PARAM.match(text) else text
 
