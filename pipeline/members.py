@@ -6,6 +6,7 @@ Three places a page names members (`found_in` column):
   (`; 正式成员国`) or from a bullet with deeper bullets under it; items without a group take the
   section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
   (a sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
+  An item "名 - 1945年3月22日（創始國）" is a name, its join date and a note.
   A linked name or a country with a bracketed note (皇家馬德里（西班牙）, 泰国（创始国）) is the
   name; the note goes to `attributes`.
 - `table`: a table whose header names members (成员国/會員/member …), or a table under a
@@ -50,6 +51,8 @@ STATUS_WORDS = (
 # A column about membership, not naming members: 会员资格 (完全 / 準會員國), member status.
 _ABOUT_MEMBERS = re.compile(r"资格|資格|身份|类型|類型|性质|性質|状态|狀態|status|type", re.I)
 _GROUP_LABEL = re.compile(r"(?:^|(?<=\s))([^\s：:、，,·;；]{1,15})[：:]\s*")
+_DATED = re.compile(r"^(?P<name>[^，,、；;。：:（(\-–—]{1,30}?)\s*[-–—]\s*"
+                    r"(?P<date>\d{3,4}年(?:\d{1,2}月(?:\d{1,2}日)?)?)(?P<note>.*)$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT = re.compile(r"\s*[、，,；;]\s*|\s+·\s+")  # " · " of {{hlist}}; 萨帝亚·纳德拉 is one name
 _LAST_AND = re.compile(r"^(.{1,30}?)(?:以及|和|及|与|與)(.{1,30})$")
@@ -137,6 +140,17 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
         if is_label:
             group, group_original = item.text, item.text_original
             continue
+        dated = _DATED.match(item.text or ""), _DATED.match(item.text_original)
+        if dated[0] and dated[1]:  # "{{EGY}} - 1945年3月22日（創始國，…）": a name, its join date, a note
+            value = parse_date(dated[1].group("date"))
+            note = dated[0].group("note").strip().removeprefix("（").removesuffix("）").strip()
+            rows.add("list", section,
+                     group if group is not None else heading(fallback),
+                     group_original if group_original is not None else fallback,
+                     dated[0].group("name"), dated[1].group("name"),
+                     _link_for(item, dated[1].group("name")), value.start if value else None,
+                     {"note": note} if note else None)
+            continue
         if _SENTENCE.search(item.text_original):
             continue
         text, text_original = item.text or "", item.text_original
@@ -156,6 +170,10 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
                      group if group is not None else heading(fallback),
                      group_original if group_original is not None else fallback,
                      name, original, targets.get(original), attributes={"note": note} if note else None)
+
+
+def _link_for(item: ListItem, name: str) -> str | None:
+    return next((link.target for link in item.links if link.anchor_original == name), None)
 
 
 def _without_note(name: str, original: str, targets: dict[str, str]) -> tuple[str, str, str | None]:

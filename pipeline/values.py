@@ -315,9 +315,23 @@ def _arabic_value(m: re.Match) -> float:
 
 @lru_cache(maxsize=16384)  # values are frozen, so sharing them is safe
 def parse_number(text: str) -> NumberValue | None:
-    """The single number a cell holds, or None. See NumberValue for what the fields mean."""
+    """The single number a cell holds, or None. See NumberValue for what the fields mean.
+    A bracketed note after it ("9.0 kg (2006 数据)") is not part of the value."""
     if not isinstance(text, str):
         return None
+    value = _parse_number(text)
+    if value is None and text.rstrip().endswith((")", "）")):
+        bare = _TRAILING_NOTE.sub("", text)
+        if bare and bare != text:
+            return _parse_number(bare)
+    return value
+
+
+# A note says something in words ("(2006 数据)", "（约）"); "3.0 SP2 (2.0 SP2)" is not a number.
+_TRAILING_NOTE = re.compile(r"\s*[（(][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]\s*$")
+
+
+def _parse_number(text: str) -> NumberValue | None:
     if "，" in text or "、" in text:  # Chinese list separators: '1，234' may be two numbers
         return None
     power = _POWER_OF_TEN.fullmatch(text.strip())

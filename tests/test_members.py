@@ -151,3 +151,13 @@ def test_labelled_groups_in_one_infobox_field():
 def test_a_paragraph_of_punctuation_only_is_not_a_row():
     doc = normalise_document(parse(RawPage("t.wiki", "t", "wikitext", "今辖10个街道：\n\n{{PRC admin/children|31}}。\n")))
     assert [r["text_original"] for r in extract(doc).paragraphs] == ["今辖10个街道："]
+
+
+def test_a_member_with_its_join_date_and_a_note():
+    """Arab League: * {{EGY}} - 1945年3月22日（創始國，…）; a note with a full stop is still a member."""
+    rows = _members("== 会员国 ==\n* {{EGY}} - 1945年3月22日（創始國）\n"
+                    "* {{flag|Syria}} - 1945年3月22日（創始國，自2011年起資格被中止。）\n* [[索马里]] - 1974年2月14日\n")
+    assert [(r["member"], r["iso3166"], r["joined"], r["link_target"], r["attributes"]) for r in rows] == [
+        ("埃及", "EG", "1945-03-22", None, '{"note": "创始国"}'),
+        ("叙利亚", "SY", "1945-03-22", None, '{"note": "创始国，自2011年起资格被中止。"}'),
+        ("索马里", "SO", "1974-02-14", "索马里", None)]

@@ -275,3 +275,9 @@ def test_a_leading_dot_decimal_is_a_number():
     from pipeline.values import parse_number
 
     assert parse_number(".985").value == 0.985 and parse_number(".") is None and parse_number("..5") is None
+
+
+def test_a_bracketed_note_after_a_number_is_not_part_of_it():
+    from pipeline.values import parse_number
+
+    assert parse_number("9.0 kg (2006 数据)").value == 9.0 and parse_number("(3)") is None

@@ -312,7 +312,8 @@ def test_allow_listed_templates_render():
     doc = wt(src)
     (para,) = doc.blocks
     assert para.text_original.split() == [
-        "Foo", "日本", "FCL", "中文名", "丙", "乙", "a", "2002年2月13日", "10", "km", "中国",
+        "Foo", "-{日本}-", "FCL",  # Japanese: kept from conversion as -{…}-, resolved by normalise
+        "中文名", "丙", "乙", "a", "2002年2月13日", "10", "km", "中国",
         "紅", "USA", "1900年1月1日—2000年1月1日", "是", "否決"]
     assert para.links == (Link("a", "A", "internal"),)
     assert dict(doc.dropped_templates) == {"Efn": 1, "Flagicon": 1}
@@ -481,3 +482,15 @@ def test_infobox_by_shape_and_nested_chembox_sections():
     assert fields == [("藝人", "姓名", "GALA"), ("藝人", "類型", "乐团"), ("藝人", "國籍", "中国"),
                       ("藝人", "活躍年代", "2008年至今"), ("Chembox Identifiers", "CASNo", "89359-21-7"),
                       ("Chembox Properties", "Formula", "Au5C45H55")]
+
+
+def test_country_templates_by_name_flag_ioc_and_foreign_language_text():
+    """Danube ({{奥地利}}, {{US}}), the 1896 medal table ({{flagIOC|USA|1896年夏季|11}}),
+    Kimigayo ({{lang|ja|…}} is not script-converted, as zhwiki wraps it in -{…}-)."""
+    src = "{{奥地利}}、{{US}}、{{flagIOC|USA|1896年夏季|11}}；{{lang|ja|楽譜}}、{{lang-ja|国旗及び国歌}}、{{lang|zh-hant|樂譜}}。"
+    (para,) = wt(src).blocks
+    assert para.text_original == "奥地利、美国、美国 (11)；-{楽譜}-、-{国旗及び国歌}-、樂譜。"  # resolved by normalise
+    from pipeline.normalise import normalise_document
+
+    (para,) = normalise_document(wt(src)).blocks
+    assert para.text == "奥地利、美国、美国 (11)；楽譜、国旗及び国歌、乐谱。"

@@ -8,6 +8,8 @@ itself into their own fields and are not counted.
 
 Choices (MediaWiki would show more; we keep the words a reader would quote):
 - `{{lang|en|Foo}}` and `{{lang-en|Foo}}` -> "Foo": the "英語：" label of lang-xx is boilerplate.
+  Han text in a language other than Chinese is wrapped in `-{…}-`, as zhwiki's template does,
+  so it is never script-converted (Japanese 楽譜 stays 楽譜).
 - `{{tsl|en|Foreign|中文|顯示}}` -> the 4th param (the text shown), else the 3rd (the Chinese
   title), else the 2nd.
 - `{{le|中文|English|顯示}}`, `{{link-xx|…}}` -> 3rd param if given, else the 1st; `{{ill|…}}`
@@ -199,13 +201,47 @@ _COUNTRY_DATA = re.compile(r"^[A-Z]{3}(?:-[A-Z]{3})?$")
 
 
 def country_template(raw_name: str) -> Callable[[Args], list] | None:
-    """zhwiki's country-data templates named by IOC-style code ({{CHI}}, {{PRC}}, {{HKG-CHN}})
-    show a flag and the country's name: rendered as the CLDR Chinese name."""
+    """zhwiki's country-data templates show a flag and the country's name. Named by a code
+    ({{CHI}}, {{PRC}}, {{HKG-CHN}}, {{US}}) they render as the CLDR Chinese name; named by the
+    country ({{奥地利}}, {{斯洛伐克}}) as that name."""
     name = normalise_name(raw_name)
-    if not _COUNTRY_DATA.match(name):
+    if _COUNTRY_DATA.match(name):
+        iso = countries.ioc_to_iso(name)
+    elif len(name) == 2 and name.isupper() and name in countries.iso_codes():
+        iso = name
+    elif countries.is_country_name(name):
+        return lambda a: [name]
+    else:
         return None
-    iso = countries.ioc_to_iso(name)
     return (lambda a: [countries.zh_name(iso)]) if iso else None
+
+
+def _flag_ioc(a: Args) -> list:
+    """{{flagIOC|USA|1896年夏季|11}}: the country, and a medal count in brackets if given."""
+    iso = countries.ioc_to_iso(a.text(1))
+    if not iso:
+        return [Param("1")] if a.has(1) else []
+    return [countries.zh_name(iso)] + ([f" ({a.text(3)})"] if a.has(3) else [])
+
+
+_CHINESE_CODES = ("zh", "lzh", "yue", "wuu", "gan", "hak", "nan", "cdo")
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def _in_language(code: str, part: Param, text: str) -> list:
+    """Han text in another language (Japanese, Korean hanja, Vietnamese chữ Hán) is shown as
+    written, never script-converted, as zhwiki's {{lang}} does by wrapping it in -{…}-
+    ({{lang|ja|天皇陛下ヲ祝スル楽譜}} keeps 楽譜). Chinese text (zh, zh-hant, yue, lzh …) is
+    converted like the page; text without Han characters has nothing to convert."""
+    if code.lower().startswith(_CHINESE_CODES) or not _HAN.search(text):
+        return [part]
+    return ["-{", part, "}-"]
+
+
+def _lang(a: Args) -> list:
+    return _in_language(a.text(1), Param("2"), a.text(2)) if a.present(2) else []
 
 
 # Status templates of comparison tables: the text zhwiki shows when no parameter is given.
@@ -216,7 +252,8 @@ CELL_TEMPLATES = {
 
 RENDER: dict[str, Callable[[Args], list]] = {
     **{k: _param_or(1, v) for k, v in CELL_TEMPLATES.items()},
-    "lang": _param(2),
+    "lang": _lang,
+    "flagioc": _flag_ioc, "flagiocteam": _flag_ioc,
     "tsl": lambda a: [a.first(4, 3, 2)] if a.first(4, 3, 2) else [],
     "le": _link_xx,
     "ill": _ill,
@@ -256,6 +293,8 @@ PREFIXES: tuple[tuple[str, Callable[[Args], list]], ...] = (
 def renderer_for(key: str) -> Callable[[Args], list] | None:
     if key in RENDER:
         return RENDER[key]
+    if key.startswith("lang-"):  # lang-ja, lang-en: the language is in the name
+        return lambda a: _in_language(key[5:], Param("1"), a.text(1)) if a.present(1) else []
     for prefix, fn in PREFIXES:
         if key.startswith(prefix):
             return fn
