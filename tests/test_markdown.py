@@ -197,3 +197,11 @@ def test_a_gallery_line_with_autolinked_file_names_keeps_every_caption():
               "<File:SCO> Observers.jpg|2005年集會場面\n")
     (para,) = doc.blocks
     assert para.text_original == "2009年的各國領導人 2007會場 2005年集會場面"
+
+
+def test_leftover_bold_quotes_and_backticks_go():
+    """OPEC (pandoc): **-{A|zh-tw:油組;zh-cn:油组}-** is not parsed as bold; flag lists keep ''' and `."""
+    doc = _md("简称**欧佩克**或**-{A|zh-tw:油組;zh-cn:油组}-**。\n\n  - 北美洲：'''、和\\`。\n")
+    para, items = doc.blocks
+    assert para.text_original == "简称欧佩克或油组。"
+    assert items.items[0].text_original == "北美洲：、和。"

@@ -60,3 +60,11 @@ def test_read_file_yields_page_or_problem(tmp_path):
     items = [item for f in files for item in read_file(f)]
     assert isinstance(items[0], Problem) and items[0].source == "empty.txt"
     assert isinstance(items[1], RawPage) and items[1].format == "plaintext" and items[1].doc_id == "ok"
+
+
+def test_wikiextractor_docs_lose_the_repeated_title_line():
+    from pipeline.readers.plaintext import split_extractor_docs
+
+    text = '<doc id="102" url="u" title="淮河">\n淮河\n\n淮河，古称淮水。\n</doc>\n<doc id="7" url="u" title="长江">\n长江流经十一省。\n</doc>\n'
+    pages = list(split_extractor_docs(text, "wiki_00", "wiki_00"))
+    assert [(p.title, p.text.strip()) for p in pages] == [("淮河", "淮河，古称淮水。"), ("长江", "长江流经十一省。")]

@@ -44,8 +44,11 @@ _SKIP = {"style", "script", "ref"}
 _BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 # What a converter left of wiki markup it did not convert: `]]` of a nested image caption
-# (`\]\]`), `****` of an empty bold. Braces are the template renderer's (it strips strays too).
-_STRAY = re.compile(r"\[\[+|\]\]+|\*{4,}")
+# (`\]\]`), `****` of an empty bold, `'''` and backticks it escaped. Braces are the template
+# renderer's (it strips strays too).
+_STRAY = re.compile(r"\[\[+|\]\]+|\*{4,}|'{3,}|`+")
+# **bold** markdown-it could not parse (its content was -{…}- markup, or it spans a link)
+_LEFT_BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
 _FILE_NS = "|".join(re.escape(p[:-1]) for p in FILE_PREFIXES)
 _IMAGE = r"[^|\n]{0,240}?\.(?:jpe?g|png|svg|gif|tiff?|webp|bmp)\s*"
 # A <gallery> line kept as text: "File:X.jpg|caption ファイル:Y.JPG|caption". Every file piece
@@ -77,6 +80,8 @@ def clean_leftovers(text: str, dropped: Counter | None = None) -> str:
             dropped.update(gone)
     if "<" in text:
         text = _AUTOLINKED_FILE.sub(r"\1", text)
+    if "**" in text:
+        text = _LEFT_BOLD.sub(r"\1", text)
     text = GALLERY_FILE.sub("", _STRAY.sub("", text))
     return "" if _STYLE_PARAM.match(text) else text
 

@@ -46,12 +46,18 @@ def parse_plaintext(page: RawPage) -> Document:
 
 
 def split_extractor_docs(text: str, source: str, doc_id: str) -> Iterator[RawPage | Problem]:
-    """WikiExtractor output: `<doc id=".." url=".." title="..">…</doc>` records."""
+    """WikiExtractor output: `<doc id=".." url=".." title="..">…</doc>` records, without the
+    title line WikiExtractor writes first."""
     for m in _DOC.finditer(text):
         attrs = dict(_ATTR.findall(m.group(1)))
         page_id = attrs.get("id")
         if not page_id:
             yield Problem(source, doc_id, "read", "malformed-doc", f"{source}: <doc> without id")
             continue
+        title = attrs.get("title")
+        body = m.group(2)
+        first, newline, rest = body.lstrip("\n").partition("\n")
+        if title and first.strip() == title.strip():
+            body = rest  # WikiExtractor repeats the title as the first line: not a paragraph
         yield RawPage(source=source, doc_id=f"{doc_id}/{page_id}", format="plaintext",
-                      text=m.group(2), title=attrs.get("title"))
+                      text=body, title=title)
