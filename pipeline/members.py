@@ -87,7 +87,10 @@ _LABEL = re.compile(r"^([^：:，,、]{1,20})[：:]\s*(.+)$")
 # "皇家馬德里（西班牙）": a linked name and a note on it (its country); the note goes to attributes.
 _NOTE = re.compile(r"^(.+?)\s*[（(]([^（）()]+)[）)]$")
 # A table's totals row is not a member.
-_TOTAL = re.compile(r"^(?:總計|总计|合計|合计|總和|总和|總數|总数|共計|共计|total|sum)\b", re.I)
+_TOTAL = re.compile(r"^(?:總計|总计|合計|合计|總和|总和|總數|总数|共計|共计|total|sum)\b|"
+                    r"(?:總量|总量|總計|总计|合計|合计|總和|总和|百分比)$", re.I)  # OPEC總量, OPEC佔百分比
+# "非成員產油國" (non-member producers) is about members but lists none.
+_NOT_MEMBERS = re.compile(r"非(?:成员|成員|会员|會員|缔约|締約)|non-?member", re.I)
 # "membership_type = 會員" labels the membership field; it is not a member.
 _LABEL_KEY = re.compile(r"(?:type|label|类型|類型)$", re.I)
 
@@ -118,6 +121,8 @@ class _Rows:
 
 
 def _is_member_list(block: ListBlock) -> bool:
+    if block.section and _NOT_MEMBERS.search(block.section[-1]):
+        return False
     if any(MEMBER_WORDS.search(s) for s in block.section):
         return True
     return any(it.marker == ";" and MEMBER_WORDS.search(it.text_original) for it in block.items)
@@ -189,6 +194,8 @@ def _without_note(name: str, original: str, targets: dict[str, str]) -> tuple[st
 
 
 def _member_column(table: Table) -> int | None:
+    if table.section and _NOT_MEMBERS.search(table.section[-1]):
+        return None
     headers = table.columns_original
     for i, h in enumerate(headers):
         if MEMBER_WORDS.search(h) and not _ABOUT_MEMBERS.search(h):
@@ -213,7 +220,7 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
     section = " > ".join(map(heading, table.section))
     for row in table.rows:
         cell = row[col]
-        if not cell.text_original or _SENTENCE.search(cell.text_original) or _TOTAL.match(cell.text_original):
+        if not cell.text_original or _SENTENCE.search(cell.text_original) or _TOTAL.search(cell.text_original):
             continue
         joined = None
         if joined_col is not None:

@@ -161,3 +161,15 @@ def test_a_member_with_its_join_date_and_a_note():
         ("埃及", "EG", "1945-03-22", None, '{"note": "创始国"}'),
         ("叙利亚", "SY", "1945-03-22", None, '{"note": "创始国，自2011年起资格被中止。"}'),
         ("索马里", "SO", "1974-02-14", "索马里", None)]
+
+
+def test_non_member_sections_and_total_rows_give_no_members():
+    """OPEC: the list under 非成員產油國 and the rows OPEC總量, 世界總量, OPEC佔百分比."""
+    rows = _members("== 成员国 ==\n{| class=wikitable\n! 国家 !! 产量\n|-\n| 伊朗 || 3.5\n|-\n| OPEC總量 || 30\n"
+                    "|-\n| OPEC佔百分比 || 40%\n|}\n== 非成員產油國 ==\n* [[非洲]]：埃及、苏丹\n")
+    assert [r["member"] for r in rows] == ["伊朗"]
+
+
+def test_country_templates_with_two_codes():
+    rows = _members("== 成员国 ==\n* {{DPRK-PRK}}\n* {{ROC-TW}}\n")
+    assert [(r["member"], r["iso3166"]) for r in rows] == [("朝鲜", "KP"), ("台湾", "TW")]

@@ -197,7 +197,7 @@ def _flag(a: Args) -> list:
     return [p]
 
 
-_COUNTRY_DATA = re.compile(r"^[A-Z]{3}(?:-[A-Z]{3})?$")
+_COUNTRY_DATA = re.compile(r"^[A-Z]{3,4}(?:-[A-Z]{2,4})?$")  # CHI, HKG-CHN, DPRK-PRK, ROC-TW
 
 
 def country_template(raw_name: str) -> Callable[[Args], list] | None:
@@ -206,7 +206,7 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
     country ({{奥地利}}, {{斯洛伐克}}) as that name."""
     name = normalise_name(raw_name)
     if _COUNTRY_DATA.match(name):
-        iso = countries.ioc_to_iso(name)
+        iso = countries.ioc_to_iso(name) or countries.ioc_to_iso(name.split("-")[0])
     elif len(name) == 2 and name.isupper() and name in countries.iso_codes():
         iso = name
     elif countries.is_country_name(name):
