@@ -141,20 +141,25 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
     fallback = block.section[-1] if block.section else ""
     section = " > ".join(map(heading, block.section))
     group = group_original = None
+
+    def add(name: str, original: str, target: str | None, joined: str | None = None,
+            note: str | None = None) -> None:
+        rows.add("list", section,
+                 group if group is not None else heading(fallback),
+                 group_original if group_original is not None else fallback,
+                 name, original, target, joined, {"note": note} if note else None)
+
     for item, is_label in zip(block.items, _labels(block.items)):
         if is_label:
             group, group_original = item.text, item.text_original
             continue
+        targets = {link.anchor_original: link.target for link in item.links}
         dated = _DATED.match(item.text or ""), _DATED.match(item.text_original)
         if dated[0] and dated[1]:  # "{{EGY}} - 1945年3月22日（創始國，…）": a name, its join date, a note
             value = parse_date(dated[1].group("date"))
             note = dated[0].group("note").strip().removeprefix("（").removesuffix("）").strip()
-            rows.add("list", section,
-                     group if group is not None else heading(fallback),
-                     group_original if group_original is not None else fallback,
-                     dated[0].group("name"), dated[1].group("name"),
-                     _link_for(item, dated[1].group("name")), value.start if value else None,
-                     {"note": note} if note else None)
+            original = dated[1].group("name")
+            add(dated[0].group("name"), original, targets.get(original), value.start if value else None, note)
             continue
         if _SENTENCE.search(item.text_original):
             continue
@@ -168,17 +173,9 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
         names, originals = split_names(text, whole), split_names(text_original, whole)
         if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
             continue
-        targets = {link.anchor_original: link.target for link in item.links}
         for name, original in zip(names, originals):
             name, original, note = _without_note(name, original, targets)
-            rows.add("list", section,
-                     group if group is not None else heading(fallback),
-                     group_original if group_original is not None else fallback,
-                     name, original, targets.get(original), attributes={"note": note} if note else None)
-
-
-def _link_for(item: ListItem, name: str) -> str | None:
-    return next((link.target for link in item.links if link.anchor_original == name), None)
+            add(name, original, targets.get(original), note=note)
 
 
 def _without_note(name: str, original: str, targets: dict[str, str]) -> tuple[str, str, str | None]:

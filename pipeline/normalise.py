@@ -18,14 +18,14 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from .convert import CLASSES, Markup, is_han, strip_markup, to_original, to_variant
+from .convert import CLASSES, HAN, Markup, is_han, strip_markup, to_original, to_variant
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
 
 _WS = re.compile(r"\s+")
 # Not next to ASCII punctuation: whether fullwidth_punct converts that depends on its neighbours,
 # and removing the space would change them on a second pass.
 _PUNCT_SPACE = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])"
-                          r"|(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]) (?=（)")  # 南市 （上海）; not Latin: G7 （…）
+                          f"|(?<=[{HAN}]) (?=（)")  # 南市 （上海）; not Latin: G7 （…）
 _BRACKET_SEPARATORS = re.compile(r"(?<=（)[；，、]+|[；，、]+(?=）)")
 _EMPTY_BRACKETS = re.compile(r"（）")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}

@@ -26,14 +26,14 @@ import re
 from collections import Counter
 from dataclasses import replace
 
+from ..convert import HAN
 from ..grid import GridCell, build_table
 from ..model import Block, Document, Link, ListBlock, ListItem, Paragraph, Problem, RawPage, Table
 from . import links as wl
 from .document import document, enter_heading
 
 _SKIP_BLOCKS = {"HorizontalRule", "Null"}
-_HANS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_WRAP = re.compile(f"(?<=[{_HANS}])\n(?=[{_HANS}])")
+_WRAP = re.compile(f"(?<=[{HAN}])\n(?=[{HAN}])")
 _QUOTES = {"DoubleQuote": ("“", "”"), "SingleQuote": ("‘", "’")}
 
 

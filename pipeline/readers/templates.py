@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import countries
+from ..convert import HAN
 
 COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)  # also unclosed, to the end
 
@@ -227,7 +228,7 @@ def _flag_ioc(a: Args) -> list:
 _CHINESE_CODES = ("zh", "lzh", "yue", "wuu", "gan", "hak", "nan", "cdo")
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HAN = re.compile(f"[{HAN}]")
 
 
 def _in_language(code: str, part: Param, text: str) -> list:
@@ -308,15 +309,17 @@ _NOT_INFOBOX = re.compile(r"^(?:cite|citation|vcite|chú thích|引用)|navbox|s
 INFOBOX_MIN_FIELDS = 4
 
 
-def is_infobox(key: str, fields_on_own_lines: int = 0) -> bool:
-    """Infobox-like templates, whose named parameters become InfoboxField rows: by name
-    (Infobox …, … infobox, 信息框, Chembox and its Section templates), or, for a template the
-    allow-list does not render, by shape: zhwiki has many Chinese-named infoboxes ({{藝人}},
-    {{城市}}), written one `|key = value` per line, INFOBOX_MIN_FIELDS or more of them.
-    Citations, navigation boxes, image and map helpers and subpage templates (a `/` in the
-    name: page frames) have that shape too and are left out by name."""
-    if (key.startswith(("infobox", "chembox", "drugbox", "信息框", "資訊框")) or key in _INFOBOX_NAMES
-            or key.endswith((" infobox", "信息框", "資訊框"))):
-        return True
-    return (fields_on_own_lines >= INFOBOX_MIN_FIELDS and renderer_for(key) is None
-            and not _NOT_INFOBOX.search(key))
+def is_infobox(key: str) -> bool:
+    """Infobox-like templates by name, whose named parameters become InfoboxField rows:
+    Infobox …, … infobox, 信息框, Chembox and its Section templates."""
+    return (key.startswith(("infobox", "chembox", "drugbox", "信息框", "資訊框")) or key in _INFOBOX_NAMES
+            or key.endswith((" infobox", "信息框", "資訊框")))
+
+
+def may_be_infobox(key: str) -> bool:
+    """A template the allow-list does not render may be an infobox by its shape: zhwiki has many
+    Chinese-named ones ({{藝人}}, {{城市}}), written one `|key = value` per line,
+    INFOBOX_MIN_FIELDS or more of them (the caller counts). Citations, navigation boxes, image
+    and map helpers and subpage templates (a `/` in the name: page frames) have that shape too
+    and are left out by name."""
+    return renderer_for(key) is None and not _NOT_INFOBOX.search(key)

@@ -118,7 +118,9 @@ def finish(text: str) -> str:
 def _fields_on_own_lines(node: Template) -> int:
     """How many named parameters start a line of their own (`\n| key = value`): the layout of
     an infobox, not of an inline template."""
-    return sum(1 for p in node.params if p.showkey) and len(_OWN_LINE_FIELD.findall(str(node)))
+    if sum(p.showkey for p in node.params) < T.INFOBOX_MIN_FIELDS:
+        return 0  # too few to be an infobox: no need to write the node out as text
+    return len(_OWN_LINE_FIELD.findall(str(node)))
 
 
 _OWN_LINE_FIELD = re.compile(r"\n\s*\|\s*[^=|{}\[\]\n]+=")
@@ -284,7 +286,8 @@ class Renderer:
         elif key == "displaytitle":
             value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
             self.displaytitle.append(self.text_of(mwparserfromhell.parse(value)).strip())
-        elif T.is_infobox(key, _fields_on_own_lines(node)):
+        elif T.is_infobox(key) or (T.may_be_infobox(key)
+                                   and _fields_on_own_lines(node) >= T.INFOBOX_MIN_FIELDS):
             self.read_infobox(node)
         else:
             render = T.renderer_for(key) or T.country_template(str(node.name))
