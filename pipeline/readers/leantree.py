@@ -137,22 +137,22 @@ class _Builder:
 
     # -- links, arguments, headings, comments, entities --------------------------------------
 
+    def two_parts(self, separator, close) -> tuple[Wikicode, Wikicode | None]:
+        """`first` or `first|second` up to `close` (an argument, a wikilink)."""
+        first, stop = self.until((separator, close))
+        second = None
+        if type(stop) is separator:
+            second, _ = self.until((close,))
+        return first, second
+
     def argument(self, _token) -> Argument:
-        first, stop = self.until((tk.ArgumentSeparator, tk.ArgumentClose))
-        default = None
-        if type(stop) is tk.ArgumentSeparator:
-            default, _ = self.until((tk.ArgumentClose,))
         node = _new(Argument)
-        node._name, node._default = first, default
+        node._name, node._default = self.two_parts(tk.ArgumentSeparator, tk.ArgumentClose)
         return node
 
     def wikilink(self, _token) -> Wikilink:
-        title, stop = self.until((tk.WikilinkSeparator, tk.WikilinkClose))
-        text = None
-        if type(stop) is tk.WikilinkSeparator:
-            text, _ = self.until((tk.WikilinkClose,))
         node = _new(Wikilink)
-        node._title, node._text = title, text
+        node._title, node._text = self.two_parts(tk.WikilinkSeparator, tk.WikilinkClose)
         return node
 
     def external_link(self, token) -> ExternalLink:
