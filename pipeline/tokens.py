@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 
@@ -197,12 +198,21 @@ def tokenize(text: str, text_original: str, entities: Entities | None = None
     return tokens, original
 
 
-@lru_cache(maxsize=1)
-def _tfidf():
-    import jieba.analyse
+# jieba.analyse's stop words (KeywordExtractor.STOP_WORDS). Its IDF table and these are read
+# here rather than imported: importing jieba.analyse imports jieba.posseg, which reads jieba's
+# whole dictionary file once more (about 0.5 s of every run). tests/test_tokens.py checks both
+# against jieba.analyse.default_tfidf.
+STOP_WORDS = frozenset("all an and are as at be by can for from has have if in is it not of on one or "
+                       "that the then this to we which with you".split())
 
-    t = jieba.analyse.default_tfidf
-    return t.idf_freq, t.median_idf, frozenset(t.stop_words)
+
+@lru_cache(maxsize=1)
+def _tfidf() -> tuple[dict[str, float], float, frozenset[str]]:
+    """jieba's TF-IDF data: (IDF by word, the median IDF for unknown words, stop words), read
+    from jieba's idf.txt (a word and its IDF per line) as its IDFLoader reads it."""
+    fields = (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_bytes().decode("utf-8").split()
+    idf = dict(zip(fields[::2], map(float, fields[1::2])))
+    return idf, sorted(idf.values())[len(idf) // 2], STOP_WORDS
 
 
 def keywords(tokens: list[str], top: int = KEYWORDS) -> list[tuple[str, float]]:

@@ -147,3 +147,13 @@ def test_keywords_have_no_numbers_or_punctuation_but_keep_jiebas_weights():
     assert ours == sorted(((w, round(s, 6)) for w, s in jieba_tags if re.search(r"[^\W\d_]", w)),
                           key=lambda kv: (-kv[1], kv[0]))
     assert [w for w, _ in ours] == ["联盟", "太平洋", "HTML5", "智利"]
+
+
+def test_tfidf_data_is_jiebas():
+    """tokens reads jieba's IDF table itself (importing jieba.analyse costs 0.5 s): the same data."""
+    import jieba.analyse
+
+    from pipeline.tokens import _tfidf
+
+    t = jieba.analyse.default_tfidf
+    assert _tfidf() == (t.idf_freq, t.median_idf, frozenset(t.stop_words))
