@@ -218,11 +218,11 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
                     yield item
 
     def results() -> Iterator[DocResult]:
-        work = ordered_map(partial(_work, options), items(), jobs,
+        work = ordered_map(partial(_work, options), progress.reading(items()), jobs,
                            needs_work=lambda x: isinstance(x, _Todo),
                            size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
                            on_crash=_crashed)
-        for item in work:
+        for item in progress.finishing(work):
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _Todo):
                 todo, item = item
                 # A timeout or a crash may not happen next time (a longer --page-timeout, a fix):
@@ -256,6 +256,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         # With workers, each loads jieba's dictionary itself on its first page, at the same time,
         # rather than this process loading it for them while they wait (~2 s of a run with
         # nothing else going on); a page served from the cache never needs it.
+        progress.loading("dictionaries")  # the bar shows before the wait, not after it
         if jobs <= 1:
             initialise_tokens()
         for result, dups in dedup(results(), options.near, scratch=writer.tmp / "dedup.sqlite"):
