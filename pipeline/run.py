@@ -55,8 +55,11 @@ class Summary:
     tables: int = 0
     members: int = 0
     links: int = 0
+    infobox: int = 0
+    keywords: int = 0
     redirects: int = 0
     problems: int = 0
+    seconds: float = 0.0
     cache: CacheStats = field(default_factory=CacheStats)
     skipped_files: list[str] = field(default_factory=list)
 
@@ -69,8 +72,11 @@ class Summary:
             f"tables      {self.tables}",
             f"members     {self.members}",
             f"links       {self.links}",
+            f"infobox     {self.infobox} fields",
+            f"keywords    {self.keywords}",
             f"redirects   {self.redirects}",
             f"problems    {self.problems}" + (" (see errors.parquet)" if self.problems else ""),
+            f"time        {self.seconds:.1f} s",
         ]
 
 
@@ -266,6 +272,8 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             summary.tables += len(result.tables)
             summary.members += len(result.members)
             summary.links += len(result.links)
+            summary.infobox += len(result.infobox)
+            summary.keywords += len(result.keywords)
             writer.add("documents", [result.document])
             writer.add("paragraphs", result.paragraphs)
             writer.add("duplicates", dups)
@@ -285,6 +293,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         raise
     finally:
         gc.set_threshold(*gc_before)  # the caller's process, as it was
+    summary.seconds = time.time() - started
     return summary
 
 
