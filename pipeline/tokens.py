@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import heapq
 import logging
+import marshal
 import re
+import tempfile
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -42,8 +44,30 @@ jieba.setLogLevel(logging.WARNING)
 def initialise() -> None:
     """Load jieba's dictionary and IDF table now rather than inside the first page (and its
     time limit). Worker processes skip this and load them lazily, each its own, in parallel."""
-    jieba.initialize()
+    _load_dictionary()
     _tfidf()
+
+
+def _load_dictionary() -> None:
+    """`jieba.initialize()`, reading jieba's cache of its default dictionary in one piece.
+
+    jieba unmarshals its 9 MB cache straight from the file, which reads it object by object:
+    about twice the CPU of unmarshalling the same bytes at once (0.4 s of every run). Anything
+    but the plain case (a custom dictionary or cache file, no cache yet, a damaged one) is left
+    to jieba itself, which also writes the cache when there is none."""
+    dt = jieba.dt
+    if dt.initialized:
+        return
+    cache = Path(dt.tmp_dir or tempfile.gettempdir()) / "jieba.cache"
+    if dt.dictionary is jieba.DEFAULT_DICT and not dt.cache_file and cache.is_file():
+        try:
+            with dt.lock:
+                dt.FREQ, dt.total = marshal.loads(cache.read_bytes())
+                dt.initialized = True
+            return
+        except Exception:  # as jieba does: any failure to read its cache means rebuilding it
+            pass
+    jieba.initialize()
 
 
 class Entities:
@@ -83,6 +107,8 @@ _RUN, _SKIP = jieba.re_han_default, jieba.re_skip_default
 
 @lru_cache(maxsize=65536)
 def _cut_run(run: str) -> tuple[str, ...]:
+    if not jieba.dt.initialized:  # a worker's first page
+        _load_dictionary()
     return tuple(jieba.dt._Tokenizer__cut_DAG(run))  # what jieba.cut does with each run
 
 

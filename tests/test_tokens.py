@@ -157,3 +157,25 @@ def test_tfidf_data_is_jiebas():
 
     t = jieba.analyse.default_tfidf
     assert _tfidf() == (t.idf_freq, t.median_idf, frozenset(t.stop_words))
+
+
+def test_dictionary_is_loaded_as_jieba_loads_it(tmp_path):
+    """tokens reads jieba's cache itself (in one piece, for speed): the same dictionary as
+    jieba.initialize() gives, and jieba's own path when there is no cache yet."""
+    import subprocess
+    import sys
+
+    code = """
+import jieba, sys
+from pipeline import tokens
+jieba.dt.tmp_dir = sys.argv[1]
+tokens._load_dictionary()  # no cache in tmp_dir: jieba builds and writes it
+first = (dict(jieba.dt.FREQ), jieba.dt.total)
+jieba.dt.initialized, jieba.dt.FREQ = False, {}
+tokens._load_dictionary()  # now from the cache, our way
+assert (jieba.dt.FREQ, jieba.dt.total) == first and jieba.dt.initialized
+print(len(first[0]))
+"""
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) > 300_000 and (tmp_path / "jieba.cache").is_file()
