@@ -1,11 +1,12 @@
 """Command line: `pipeline run [--raw PATH ...] [--out DIR] [--variant zh-hans] …` (also
 `python -m pipeline`).
 
-The only module that reads argv or decides paths. Exit codes: see EXIT_CODES. A bad option value
-is refused before anything is read or written, with a one-line reason (argparse's own errors
-are shortened to one line too). `--raw -` reads standard input: it is copied in chunks to a file
-in a temporary folder inside --out (memory stays flat; the disk holds the stream as it came, so
-a compressed stream stays compressed), read as the input named `stdin`, and removed afterwards.
+The only module that reads argv or decides paths. Exit codes: see EXIT_CODES (130 and 143 leave
+the previous outputs untouched). A bad option value is refused before anything is read or
+written, with a one-line reason (argparse's own errors are shortened to one line too). `--raw -`
+reads standard input: it is copied in chunks to a file in a temporary folder inside --out
+(memory stays flat; the disk holds the stream as it came, so a compressed stream stays
+compressed), read as the input named `stdin`, and removed afterwards.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +28,9 @@ keywords, and an errors table."""
 EXIT_CODES = """exit codes:
   0  the run finished (problems met on the way are rows of errors.parquet)
   1  --strict was given and problems were recorded
-  2  the run could not happen: a bad option value, no inputs, an unwritable output folder"""
+  2  the run could not happen: a bad option value, no inputs, an unwritable output folder or a
+     full disk, another run writing to the same --out, files there the tool did not write
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM; the previous outputs are untouched"""
 STDIN_CHUNK = 1 << 20
 
 
@@ -119,8 +123,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(markdown_reference(), end="")
         return 0
+    import sqlite3
+
     from .neardup import NearOptions
-    from .run import Options, run
+    from .outdir import OutputConflict
+    from .run import Interrupted, Options, run
 
     near = NearOptions(enabled=not args.no_near_dup, threshold=args.near_threshold)
     options = Options(variant=args.variant, namespaces=args.namespaces, page_timeout=args.page_timeout,
@@ -139,15 +146,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if Path("-") in paths:
             spool = Path(tempfile.mkdtemp(prefix=".stdin-", dir=args.out))
-            paths = [_spool_stdin(spool / "stdin", args.quiet) if p == Path("-") else p for p in paths]
+            paths = [_spool_stdin(spool / "stdin", args.quiet, Interrupted) if p == Path("-") else p
+                     for p in paths]
         summary = run(paths, args.out, options, quiet=args.quiet,
                       cache_dir=None if args.no_cache else args.cache or args.out / ".cache", jobs=args.jobs)
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
-    except OSError as e:
-        print(f"pipeline: cannot write output {args.out}: {e.strerror or e}", file=sys.stderr)
+    except OutputConflict as e:
+        print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as e:  # a full disk shows up in SQLite's scratch files too
+        reason = getattr(e, "strerror", None) or e
+        print(f"pipeline: cannot write output {args.out}: {reason}", file=sys.stderr)
+        return 2
+    except (Interrupted, KeyboardInterrupt) as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"\npipeline: stopped by {signal.Signals(signum).name}; {args.out}/ keeps its previous "
+              "outputs, the cache keeps the pages done", file=sys.stderr)
+        return 128 + signum
     finally:
         if spool is not None:
             shutil.rmtree(spool, ignore_errors=True)
@@ -164,12 +181,21 @@ def _next_steps(out: Path, problems: int) -> list[str]:
             + (f"the problems are in {where}" if problems else f"problems would be in {where}")]
 
 
-def _spool_stdin(target: Path, quiet: bool) -> Path:
-    """Standard input copied to `target` chunk by chunk, so memory stays flat for any stream."""
+def _spool_stdin(target: Path, quiet: bool, interrupted: type[Exception]) -> Path:
+    """Standard input copied to `target` chunk by chunk, so memory stays flat for any stream.
+    SIGTERM while copying raises `interrupted`, so the caller removes the copy (as for Ctrl-C)."""
     if not quiet:
         print(f"[pipeline] reading standard input into {target.parent}/", file=sys.stderr, flush=True)
-    with open(target, "wb") as f:
-        shutil.copyfileobj(sys.stdin.buffer, f, STDIN_CHUNK)
+
+    def stop(signum, frame):
+        raise interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with open(target, "wb") as f:
+            shutil.copyfileobj(sys.stdin.buffer, f, STDIN_CHUNK)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return target
 
 

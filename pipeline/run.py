@@ -3,6 +3,14 @@
 The per-page chain (parse -> normalise -> extract) is pure and runs in `process_page`; a page
 whose chain raises becomes an `errors` row (stage named) and the run goes on. Dedup is the one
 cross-document pass and sees pages in input order. Nothing here touches argv.
+
+The same doc id twice (a page in two monthly dumps, or twice in one dump): the first copy in
+input order is the one processed; each later copy is a `duplicate-page` row in `errors` naming
+both places, and gives no other rows. (Keeping the first needs no look-ahead, so rows stream;
+to keep a newer dump's pages, give only that dump.)
+
+SIGTERM and SIGINT stop a run cleanly: workers are stopped, the cache keeps the pages done so
+far, temporary files go, the previous outputs stay, and `Interrupted` reaches the caller.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -93,6 +102,67 @@ GC_THRESHOLD = (10_000, 10, 10)
 
 class PageTimeout(Exception):
     pass
+
+
+class Interrupted(Exception):
+    """SIGTERM or SIGINT arrived: the run stopped, its outputs were not replaced."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _interrupt(signum, frame):
+    raise Interrupted(signum)
+
+
+class _Signals:
+    """SIGTERM/SIGINT raise Interrupted in this process while a run is on (main thread only:
+    Python delivers signals there); the handlers the caller had come back afterwards."""
+
+    def __enter__(self):
+        self.saved = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self.saved[sig] = signal.signal(sig, _interrupt)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+
+
+class _PageIds:
+    """Which doc ids this run has seen, and where first: one row per page in a scratch SQLite
+    file, so memory stays flat for a whole dump."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE ids (doc_id TEXT PRIMARY KEY, place TEXT)")
+
+    def first_seen(self, page: RawPage) -> str | None:
+        """None for a new doc id; where it was first seen for a repeated one."""
+        place = _place(page)
+        if self.db.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", (page.doc_id, place)).rowcount:
+            return None
+        return self.db.execute("SELECT place FROM ids WHERE doc_id = ?", (page.doc_id,)).fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _place(page: RawPage) -> str:
+    meta = page.meta
+    when = f", revision {meta.revision_id} of {meta.timestamp}" if meta and meta.timestamp else ""
+    return f"{page.source} ({page.title or page.doc_id}{when})"
+
+
+def _duplicate_page(page: RawPage, first: str) -> Problem:
+    return Problem(page.source, page.doc_id, "read", "duplicate-page",
+                   f"{page.source}: {page.title or page.doc_id}: doc id {page.doc_id} was already "
+                   f"read from {first}; the first copy is kept, this one is skipped")
 
 
 class _Alarm:
@@ -203,8 +273,19 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     if not files:
         raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
     started = time.time()
+    with _Signals():
+        return _run(files, skipped, out, options, quiet, cache_dir, jobs, started)
+
+
+def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Path | None,
+         jobs: int, started: float) -> Summary:
     writer = OutputWriter(out)
-    cache = Cache(cache_dir)
+    try:
+        cache = Cache(cache_dir)
+        page_ids = _PageIds(writer.tmp / "pages.sqlite")
+    except BaseException:
+        writer.abort()
+        raise
     summary = Summary(skipped_files=skipped, cache=cache.stats)
     dropped: Counter[str] = Counter()
     skipped_ns: Counter[str] = Counter()
@@ -217,6 +298,10 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             progress.file(f.source, _size(f.path))
             for item in read_file(f, options.namespaces, watch=progress.watch):
                 if isinstance(item, RawPage):
+                    first = page_ids.first_seen(item)
+                    if first is not None:
+                        yield _duplicate_page(item, first)
+                        continue
                     key = page_key(item, token) if cache.enabled else ""
                     hit = cache.get(item.doc_id, key)
                     yield _Todo(item, key) if hit is None else _from_cache(hit, item)
@@ -235,6 +320,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
                 # only real outcomes are cached.
                 if not (isinstance(item, Problem) and item.kind in TRANSIENT):
                     cache.put(todo.page.doc_id, todo.key, item)
+            _cache_problems()
             if isinstance(item, Problem):
                 _problem(item)
             elif isinstance(item, Redirect):
@@ -255,6 +341,10 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         progress.say(f"problem: {p.message}")
         writer.add("errors", [asdict(p)])
 
+    def _cache_problems() -> None:
+        while cache.problems:
+            _problem(cache.problems.pop(0))
+
     complete = False
     gc_before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)  # inherited by forked workers
@@ -262,6 +352,7 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         # With workers, each loads jieba's dictionary itself on its first page, at the same time,
         # rather than this process loading it for them while they wait (~2 s of a run with
         # nothing else going on); a page served from the cache never needs it.
+        _cache_problems()
         progress.loading("dictionaries")  # the bar shows before the wait, not after it
         if jobs <= 1:
             initialise_tokens()
@@ -284,11 +375,14 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         progress.close()
         complete = True
         cache.close(complete=True)
+        _cache_problems()
+        page_ids.close()
         writer.commit(_manifest(files, skipped, options, writer.counts, dropped, skipped_ns,
                                 cache.stats, jobs, started))
     except BaseException:
         if not complete:
-            cache.close(complete=False)
+            cache.close(complete=False)  # keeps every page done so far for the next run
+        page_ids.close()
         writer.abort()
         raise
     finally:

@@ -4,8 +4,15 @@ Rows stream in batches into Parquet row groups and, batch by batch, into `csv/<n
 with BOM so Excel shows Chinese; list columns as JSON arrays) under `<out>/.tmp-<pid>/`: memory
 holds one batch per output, not the run, and with `--jobs` the CSV work overlaps the workers'
 instead of waiting for the end. On `commit()` everything is renamed into place with the
-manifest last: a killed run leaves the previous outputs or a stray `.tmp-*` folder, never a
-half-written file under a final name. Zero-row outputs are written with their schema.
+manifest last: a killed run leaves the previous outputs or a stray `.tmp-*` folder (removed by
+the next run), never a half-written file under a final name. Zero-row outputs are written with
+their schema. The writer holds the output folder's lock and replaces only what an earlier run
+wrote (see outdir.py); the manifest lists the files it wrote.
+
+CSV cells that Excel or LibreOffice would run as a formula (text starting with `=`, `+`, `-`,
+`@`, a tab or a carriage return) get a leading `'`, as OWASP advises against CSV injection;
+numbers such as `-3.5` and dash placeholders (`-`, `--`) are left alone. Parquet keeps the text
+as it is.
 """
 
 from __future__ import annotations
@@ -14,31 +21,44 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 from json.encoder import encode_basestring
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .outdir import Lock, check_ownership, inside, wide_csv_path
 from .schemas import SCHEMAS
 
 BATCH_ROWS = 5_000  # rows per output held before a row group is written
 # Written by hand, not with the utf-8-sig codec: that codec's Python-level encoder ran for every
 # row csv.writer wrote (about a tenth of a rerun's time).
 BOM = "\ufeff"
+# What a spreadsheet reads as the start of a formula (OWASP "CSV Injection"), and what it reads as
+# a number or a plain dash, which stay as they are.
+_FORMULA_START = r"^[=+\-@\t\r]"
+_HARMLESS = re.compile(r"[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?|-+")
 
 
 class OutputWriter:
     def __init__(self, out: Path):
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(".tmp-*"):
-            if not _alive(stale.name.removeprefix(".tmp-")):  # a killed run's; not a running one's
+        self.lock = Lock(out)
+        try:
+            check_ownership(out, self.outputs())
+            # We hold the lock, so every .tmp-*/.old-* is a killed run's: SIGKILL or a power cut.
+            for stale in [*out.glob(".tmp-*"), *out.glob(".old-*")]:
                 shutil.rmtree(stale, ignore_errors=True)
-        self.tmp = out / f".tmp-{os.getpid()}"
-        (self.tmp / "tables").mkdir(parents=True)
-        (self.tmp / "csv").mkdir()
+            self.tmp = out / f".tmp-{os.getpid()}"
+            (self.tmp / "tables").mkdir(parents=True)
+            (self.tmp / "csv").mkdir()
+        except BaseException:
+            self.lock.release()
+            raise
         self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.csv_files: dict[str, tuple] = {}  # name -> (open file, csv.writer)
@@ -53,16 +73,23 @@ class OutputWriter:
         if len(self.buffers[name]) >= BATCH_ROWS:
             self._flush(name)
 
+    @staticmethod
+    def outputs() -> list[str]:
+        """The top-level files a run writes (besides the csv/ and tables/ folders)."""
+        return [f"{name}.parquet" for name in SCHEMAS] + ["manifest.json"]
+
     def add_wide_table(self, doc_id: str, index: int, columns: list[str], rows: list[list[str]]) -> None:
-        path = self.tmp / "tables" / f"{doc_id}__{index}.csv"
-        if path.parent not in self.made:  # one mkdir per folder, not per table
+        path = self.tmp / wide_csv_path(doc_id, index)
+        if path.parent not in self.made:  # one mkdir (and one check) per folder, not per table
+            if not inside(self.tmp / "tables", path.parent):  # never, by construction: a guard
+                raise ValueError(f"table path outside the output folder: {path}")
             path.parent.mkdir(parents=True, exist_ok=True)
             self.made.add(path.parent)
         text = io.StringIO()
         text.write(BOM)
         w = csv.writer(text)
-        w.writerow(columns)
-        w.writerows(rows)
+        w.writerow([defuse(c) for c in columns])
+        w.writerows([[defuse(c) for c in row] for row in rows])
         path.write_bytes(text.getvalue().encode("utf-8"))  # no text-file layer (codec set-up) per table
 
     def _flush(self, name: str) -> None:
@@ -86,6 +113,8 @@ class OutputWriter:
                 self._flush(name)
             self.writers[name].close()
             self.csv_files[name][0].close()
+        manifest = {**manifest, "files": sorted(
+            self.outputs() + [f"csv/{name}.csv" for name in SCHEMAS])}
         manifest_tmp = self.tmp / "manifest.json"
         manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         for name in SCHEMAS:
@@ -94,23 +123,24 @@ class OutputWriter:
             _replace_dir(self.tmp / folder, self.out / folder)
         os.replace(manifest_tmp, self.out / "manifest.json")
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self.lock.release()
 
     def abort(self) -> None:
-        for w in self.writers.values():
-            w.close()
-        for f, _ in self.csv_files.values():
-            f.close()
+        """Drop this run's temporary files (on any failure, a full disk included) and unlock."""
+        for closable in [*self.writers.values(), *(f for f, _ in self.csv_files.values())]:
+            try:
+                closable.close()
+            except Exception:  # a full disk fails the close too; the files go anyway
+                pass
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self.lock.release()
 
 
-def _alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
+def defuse(value):
+    """A CSV cell that a spreadsheet would not run as a formula (see the module docstring)."""
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r" and not _HARMLESS.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _replace_dir(new: Path, final: Path) -> None:
@@ -141,7 +171,11 @@ def _csv_rows(table: pa.Table, columns: list[list]):
         if pa.types.is_list(field.type):
             cols.append(["" if v is None else _json_strings(v) for v in columns[i]])
         else:
-            cols.append(table.column(i).to_pylist())
+            values = table.column(i).to_pylist()
+            if pa.types.is_string(field.type) and pc.any(
+                    pc.match_substring_regex(table.column(i), _FORMULA_START)).as_py():
+                values = [defuse(v) for v in values]
+            cols.append(values)
     return zip(*cols)
 
 

@@ -134,3 +134,22 @@ def test_load_gives_nullable_integers_for_ids(tmp_path):
     assert documents["page_id"].dtype == pd.Int64Dtype() and documents["revision_id"].dtype == pd.Int64Dtype()
     assert documents["page_id"].isna().sum() == 1 and documents["page_id"].dropna().map(type).eq(int).all()
     assert pd.read_parquet(out / "documents.parquet")["page_id"].dtype == "float64"  # what load avoids
+
+
+def test_sigterm_while_reading_standard_input_leaves_nothing(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--raw", "-", "--out", str(out)],
+                            cwd=ROOT, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdin.write("一段文字。\n")  # the stream stays open: the copy is under way
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".stdin-*/stdin")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "stopped by SIGTERM" in err, err
+    assert not list(out.glob(".stdin-*"))
