@@ -32,7 +32,10 @@ def clone(tmp_path):
 
 
 def _make(clone: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=clone, capture_output=True, text=True)
+    # Not the flags of a `make test` this may run under (-q or -n there would change the answer).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=clone, capture_output=True, text=True,
+                          env=env)
 
 
 def _up_to_date(clone: Path, *args: str) -> bool:
