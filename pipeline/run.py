@@ -64,8 +64,11 @@ class Summary:
     tables: int = 0
     members: int = 0
     links: int = 0
+    infobox: int = 0
+    keywords: int = 0
     redirects: int = 0
     problems: int = 0
+    seconds: float = 0.0
     cache: CacheStats = field(default_factory=CacheStats)
     skipped_files: list[str] = field(default_factory=list)
 
@@ -78,8 +81,11 @@ class Summary:
             f"tables      {self.tables}",
             f"members     {self.members}",
             f"links       {self.links}",
+            f"infobox     {self.infobox} fields",
+            f"keywords    {self.keywords}",
             f"redirects   {self.redirects}",
             f"problems    {self.problems}" + (" (see errors.parquet)" if self.problems else ""),
+            f"time        {self.seconds:.1f} s",
         ]
 
 
@@ -303,11 +309,11 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
                     yield item
 
     def results() -> Iterator[DocResult]:
-        work = ordered_map(partial(_work, options), items(), jobs,
+        work = ordered_map(partial(_work, options), progress.reading(items()), jobs,
                            needs_work=lambda x: isinstance(x, _Todo),
                            size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
                            on_crash=_crashed)
-        for item in work:
+        for item in progress.finishing(work):
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _Todo):
                 todo, item = item
                 # A timeout or a crash may not happen next time (a longer --page-timeout, a fix):
@@ -347,6 +353,7 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
         # rather than this process loading it for them while they wait (~2 s of a run with
         # nothing else going on); a page served from the cache never needs it.
         _cache_problems()
+        progress.loading("dictionaries")  # the bar shows before the wait, not after it
         if jobs <= 1:
             initialise_tokens()
         for result, dups in dedup(results(), options.near, scratch=writer.tmp / "dedup.sqlite"):
@@ -356,6 +363,8 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
             summary.tables += len(result.tables)
             summary.members += len(result.members)
             summary.links += len(result.links)
+            summary.infobox += len(result.infobox)
+            summary.keywords += len(result.keywords)
             writer.add("documents", [result.document])
             writer.add("paragraphs", result.paragraphs)
             writer.add("duplicates", dups)
@@ -378,6 +387,7 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
         raise
     finally:
         gc.set_threshold(*gc_before)  # the caller's process, as it was
+    summary.seconds = time.time() - started
     return summary
 
 
