@@ -328,3 +328,19 @@ def test_memory_does_not_grow_with_revision_count():
     (one, small), (also_one, big) = _peak(0, 2_000), _peak(0, 8_000)
     assert one == also_one == 1
     assert big < 1.5 * small, (small, big)
+
+
+def test_ids_beyond_int64_are_problems_not_crashes():
+    pages = [page_xml(1).replace("<id>1</id>", "<id>99999999999999999999</id>", 1),
+             page_xml(2).replace("<id>1002</id>", "<id>18446744073709551616</id>"),
+             page_xml(3).replace("<id>3</id>", f"<id>{2**63 - 1}</id>", 1)]
+    got, problems, _ = split(read(dump_xml(pages)))
+    assert [(r.meta.page_id, r.meta.revision_id) for r in got] == [(2, None), (2**63 - 1, 1003)]
+    assert [(p.kind, p.doc_id) for p in problems] == [("bad-page-id", None),
+                                                      ("bad-revision-id", "testwiki/2")]
+    assert "'P1' near line" in problems[0].message and "99999999999999999999" in problems[0].message
+
+
+def test_a_root_other_than_mediawiki_is_a_problem():
+    (problem,) = read(b"<!-- " + b"x" * 70_000 + b" -->\n<root><page><id>1</id></page></root>\n")
+    assert problem.kind == "malformed-xml" and "the root element is <root>, not <mediawiki>" in problem.message
