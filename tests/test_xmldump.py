@@ -344,3 +344,35 @@ def test_ids_beyond_int64_are_problems_not_crashes():
 def test_a_root_other_than_mediawiki_is_a_problem():
     (problem,) = read(b"<!-- " + b"x" * 70_000 + b" -->\n<root><page><id>1</id></page></root>\n")
     assert problem.kind == "malformed-xml" and "the root element is <root>, not <mediawiki>" in problem.message
+
+
+class EndlessText(io.RawIOBase):
+    """A dump whose one page's <text> goes on for `mib` MiB: a bomb, never held whole."""
+
+    def __init__(self, mib: int) -> None:
+        head = b"<mediawiki><page><title>B</title><ns>0</ns><id>1</id><revision><text>"
+        self._parts = iter([head] + ["炸".encode() * (1 << 18)] * (mib * 4 // 3))
+        self.fed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        part = next(self._parts, b"")
+        self.fed += len(part)
+        return part
+
+
+def test_one_endless_text_element_stops_the_dump_with_bounded_memory():
+    from pipeline.readers.xmldump import MAX_STRETCH
+
+    stream = EndlessText(mib=3 * (MAX_STRETCH >> 20))
+    tracemalloc.start()
+    try:
+        (problem,) = read_dump(stream, "bomb.xml", frozenset({0}))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert problem.kind == "too-large" and problem.message.startswith("bomb.xml: more than 64 MiB")
+    assert stream.fed < 1.1 * MAX_STRETCH  # it stopped reading there
+    assert peak < 3 * MAX_STRETCH, peak  # the text held so far, a few copies at most

@@ -10,9 +10,10 @@ Out, in document order:
 - `Problem` (stage "read") for a page without an id, title or text, or with a page id beyond
   int64 (`bad-page-id`; the page is skipped, the next page is read; a revision id beyond int64
   is a `bad-revision-id` row and the page is kept without it), and
-  once for a dump that stops being readable: "truncated-dump", "malformed-xml" or
-  "corrupt-compression". Every page completed before that point has already been yielded;
-  nothing after it is read, and nothing is raised.
+  once for a dump that stops being readable: "truncated-dump", "malformed-xml",
+  "corrupt-compression", or "too-large" (over MAX_STRETCH bytes inside one element's text).
+  Every page completed before that point has already been yielded; nothing after it is read,
+  and nothing is raised.
 - `SkippedNamespace` last, one per namespace with pages outside `namespaces`: those pages yield
   nothing else, and the caller records these counts in the manifest.
 Dropped on purpose: older revisions, contributors, comments, sha1s, `<upload>` and log items.
@@ -44,6 +45,10 @@ CHUNK = 64 * 1024  # bytes fed to the parser at a time; bounds how far a read ru
 # Ids are int64 columns in the outputs (MediaWiki's own are unsigned 32-bit, page_id int(10)):
 # a larger one is damage, and would stop the writer.
 MAX_ID = 2**63 - 1
+# The parser holds an element's text until the element ends, so one endless <text> (a bz2 bomb
+# of a dump) would take memory without bound. MediaWiki stores at most 2 MiB of text per
+# revision ($wgMaxArticleSize); even escaped as &quot;… six times over it is far below this.
+MAX_STRETCH = 64 * 1024 * 1024  # uncompressed bytes with no element starting or ending
 
 # Leading "#REDIRECT [[X]]" as MediaWiki recognises it: only at the very start of the text.
 # The Chinese words are zhwiki's aliases (zh-hans and zh-hant message files).
@@ -101,6 +106,10 @@ def read_dump(stream: BinaryIO, source: str, namespaces: frozenset[int]) -> Iter
         except ET.ParseError as e:
             yield scan.stop("malformed-xml", f"malformed XML: {e}")
             break
+        if scan.bytes - scan.mark > MAX_STRETCH:
+            yield scan.stop("too-large", f"more than {MAX_STRETCH >> 20} MiB without an element "
+                            "starting or ending (no page's text is that long); not read further")
+            break
     yield from scan.skipped()
 
 
@@ -117,6 +126,7 @@ class _Scan:
         self.latest: ET.Element | None = None  # last <revision> of the open page
         self.depth = 0
         self.bytes = 0  # uncompressed bytes fed so far
+        self.mark = 0  # self.bytes when the parser last reported an element starting or ending
         self.lines = 1
         self.pages_done = 0
         self.last_done = "no complete page"
@@ -128,6 +138,7 @@ class _Scan:
 
     def drain(self, parser: ET.XMLPullParser) -> Iterator[DumpRecord]:
         for event, elem in parser.read_events():
+            self.mark = self.bytes
             if event == "start":
                 self.depth += 1
                 if self.depth == 1:
