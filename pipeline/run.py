@@ -39,7 +39,7 @@ from .parallel import ordered_map
 from .parse import parse
 from .progress import Progress
 from .tokens import initialise as initialise_tokens
-from .read import discover, read_file
+from .read import discover, file_identity, read_file
 from .readers.xmldump import SkippedNamespace
 from .write import OutputWriter
 
@@ -251,12 +251,15 @@ def _size(path: Path) -> int:
 
 
 def _input_entry(f) -> dict:
-    """An input's identity for the manifest; a file gone since it was read (recorded in errors
-    by the reader) gets nulls rather than failing the whole run at its end."""
+    """An input's identity for the manifest; a file gone or changed since it was found (recorded
+    in errors by the reader) gets nulls: its hash now is not the hash of what was read."""
     try:
-        return {"source": f.source, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size}
+        sha256 = _sha256(f.path)
+        if f.identity is None or file_identity(f.path) == f.identity:
+            return {"source": f.source, "sha256": sha256, "bytes": f.path.stat().st_size}
     except OSError:
-        return {"source": f.source, "sha256": None, "bytes": None}
+        pass
+    return {"source": f.source, "sha256": None, "bytes": None}
 
 
 def _sha256(path: Path) -> str:
@@ -269,7 +272,8 @@ def _sha256(path: Path) -> str:
 
 def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool = False,
         cache_dir: Path | None = None, jobs: int = 1) -> Summary:
-    files, skipped = discover(paths)
+    # An output or cache folder inside an input folder holds last run's outputs, not inputs.
+    files, skipped, unlisted = discover(paths, {out: "the output folder", cache_dir: "the cache folder"})
     if not files:
         raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
     started = time.time()
@@ -294,6 +298,7 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
     token = options.token()
 
     def items() -> Iterator:
+        yield from unlisted  # folders that could not be listed: Problems
         for f in files:
             progress.file(f.source, _size(f.path))
             for item in read_file(f, options.namespaces, watch=progress.watch):
