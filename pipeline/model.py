@@ -106,6 +106,10 @@ class PageMeta:
     revision_id: int | None
     timestamp: str | None
     namespace: int
+    # The dump's own names (its <siteinfo>, lower case) of the File (6) and Category (14)
+    # namespaces, e.g. (("datei", 6), ("kategorie", 14)): so [[Kategorie:X]] on a dewiki page
+    # is a category as [[Category:X]] and [[分类:X]] are everywhere.
+    namespace_names: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -278,10 +278,10 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
     started = time.time()
     with _Signals():
-        return _run(files, skipped, out, options, quiet, cache_dir, jobs, started)
+        return _run(files, skipped, unlisted, out, options, quiet, cache_dir, jobs, started)
 
 
-def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Path | None,
+def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cache_dir: Path | None,
          jobs: int, started: float) -> Summary:
     writer = OutputWriter(out)
     try:

@@ -34,9 +34,11 @@ from .links import title_of
 
 PIPE = "\ue000"  # stands for "|" inside -{…}- while mwparserfromhell reads the page
 
-FILE_NS = {"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
-           "图片", "圖片", "ファイル", "画像"}
-CATEGORY_NS = {"category", "分类", "分類", "类别", "類別"}
+# Known everywhere (the canonical English names work on every wiki) or on zhwiki; a dump adds
+# its own names from its <siteinfo> (Renderer.for_names).
+FILE_NS = frozenset({"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
+                     "图片", "圖片", "ファイル", "画像"})
+CATEGORY_NS = frozenset({"category", "分类", "分類", "类别", "類別"})
 # Tags whose content is not article text.
 SKIP_TAGS = {"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
              "templatedata", "templatestyles", "graph", "mapframe", "maplink", "categorytree",
@@ -142,16 +144,17 @@ _ENDS_CLAUSE = "，。、；：,;:"
 
 
 def _namespace(node: Wikilink) -> tuple[str, bool]:
-    """A wikilink's namespace (lower case, "" for none) and whether it starts with ":"."""
+    """A wikilink's namespace (lower case, "_" as space, "" for none) and whether it starts
+    with ":"."""
     raw = str(node.title).replace(PIPE, "|").strip()
     prefix, sep, _ = raw.lstrip(":").partition(":")
-    return (prefix.strip().lower() if sep else ""), raw.startswith(":")
+    return (" ".join(prefix.replace("_", " ").split()).lower() if sep else ""), raw.startswith(":")
 
 
-def is_file_link(node: Wikilink) -> bool:
+def is_file_link(node: Wikilink, names: frozenset[str] = FILE_NS) -> bool:
     """[[File:…]]/[[Image:…]]: an image on the page, not a link in the text."""
     ns, colon = _namespace(node)
-    return ns in FILE_NS and not colon
+    return ns in names and not colon
 
 
 def link_target(title: str) -> str:
@@ -168,6 +171,14 @@ class Renderer:
     displaytitle: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     tables: list | None = None  # where nested tables go while rendering a cell
+    file_ns: frozenset[str] = FILE_NS
+    category_ns: frozenset[str] = CATEGORY_NS
+
+    @classmethod
+    def for_names(cls, names: tuple[tuple[str, int], ...] = ()) -> Renderer:
+        """A renderer that also knows a dump's own names of File (6) and Category (14)."""
+        return cls(file_ns=FILE_NS | {n for n, key in names if key == 6},
+                   category_ns=CATEGORY_NS | {n for n, key in names if key == 14})
 
     # -- entry points -------------------------------------------------------------------
     def stream(self, code, out: list) -> None:
@@ -232,14 +243,14 @@ class Renderer:
         raw = str(node.title).replace(PIPE, "|").strip()
         ns, colon = _namespace(node)
         prefix, sep, rest = raw.lstrip(":").partition(":")
-        if ns in FILE_NS and not colon:
+        if ns in self.file_ns and not colon:
             out.append(Dropped())
             return
-        if ns in CATEGORY_NS and not colon:
+        if ns in self.category_ns and not colon:
             self.categories.append(link_target(rest))
             out.append(Dropped())
             return
-        if sep and not colon and _INTERLANG.match(prefix.strip()) and ns not in FILE_NS:
+        if sep and not colon and _INTERLANG.match(prefix.strip()) and ns not in self.file_ns:
             out.append(Dropped())  # interlanguage link: shown in the sidebar, not the text
             return
         anchor = self.text_of(node.text) if node.text is not None else ""
@@ -313,7 +324,8 @@ class Renderer:
 
         def text(key: str) -> str:
             if key not in cache:
-                sub = Renderer(tables=[])  # a throwaway: a param read here is rendered again
+                # a throwaway: a param read here is rendered again
+                sub = Renderer(tables=[], file_ns=self.file_ns, category_ns=self.category_ns)
                 cache[key] = sub.text_of(node.get(key).value)
             return cache[key]
 

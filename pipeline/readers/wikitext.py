@@ -188,7 +188,7 @@ class _Assembler:
         self._flush_list()
 
 
-def _bold_lead(code) -> str:
+def _bold_lead(code, file_ns: frozenset[str]) -> str:
     """The first bold term of the lead's first paragraph (before any blank line that follows
     text, and before the first heading)."""
     seen = False
@@ -202,7 +202,7 @@ def _bold_lead(code) -> str:
             seen = seen or bool(head.strip())
             if blank and seen:
                 return ""
-        elif isinstance(node, Wikilink) and not is_file_link(node):
+        elif isinstance(node, Wikilink) and not is_file_link(node, file_ns):
             seen = True  # an image before the lead is not its text
     return ""
 
@@ -276,7 +276,7 @@ def _crude(text: str) -> list[Paragraph]:
 
 def parse_wikitext(page: RawPage) -> Document:
     text = page.text
-    renderer = Renderer()
+    renderer = Renderer.for_names(page.meta.namespace_names if page.meta else ())
     problems: list[Problem] = []
     try:
         code = leantree.parse(close_tables(protect_converter_pipes(text)))
@@ -285,7 +285,7 @@ def parse_wikitext(page: RawPage) -> Document:
         assembler = _Assembler()
         assembler.feed(stream)
         blocks = assembler.blocks
-        bold = _bold_lead(code)
+        bold = _bold_lead(code, renderer.file_ns)
     except RecursionError:
         problems.append(Problem(page.source, page.doc_id, "parse", "too-deep-fallback",
                                 f"{page.source}: {page.title or page.doc_id}: markup nested too deeply "
