@@ -323,3 +323,77 @@ def may_be_infobox(key: str) -> bool:
     and map helpers and subpage templates (a `/` in the name: page frames) have that shape too
     and are left out by name."""
     return renderer_for(key) is None and not _NOT_INFOBOX.search(key)
+
+
+# What a template the allow-list does not render is, by name: a class of things that are not
+# article text, each with why. Checked in this order; the first match names the class.
+DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re.I), why) for cls, rx, why in (
+    ("citation",
+     r"^(?:cite|citation|vcite|cita |cite\b|引用|citeweb|cascite|chemspidercite|ebicite|stdinchicite|"
+     r"sfn|harv|efn|refn|rp$|r$|ref$|ref label|note label|notetag|notefoot|note$|fn$|fnb$|nom$|"
+     r"wayback|webarchive|webcite|dead link|deadlink|失效|citation needed|fact$|来源请求|來源請求|"
+     r"pdflink|isbn$|doi$|usbill|onesource|open access|linktext)",
+     "footnotes and citations: a superscript mark or an entry of the reference list"),
+    ("reference-list",
+     r"^(?:reflist|references|refbegin|refend|refs$|notelist|參考|参考|脚注|腳註)",
+     "the reference list itself; its entries are citations"),
+    ("maintenance",
+     r"小作品$|stub$|^(?:expand|擴充|扩充|unreferenced|refimprove|multiple issues|primarysources|"
+     r"blpsources|expert|copyedit|清理|cleanup|orphan|孤立|notability|关注度|關注度|update|"
+     r"请求翻译|請求翻譯|translation|rough translation|advert|pov|wikify|current|"
+     r"disambig|消歧义|消歧義|dab$|short description|pagenamebase|defaultsort|displaytitle|"
+     r"expand language)",
+     "maintenance banners, stub notices, disambiguation markers and page metadata"),
+    ("hatnote",
+     r"^(?:main|main list|see also|seealso|further|details|about|otheruses|other uses|for$|"
+     r"distinguish|redirect|主条目|主條目|另见|另見|參見|参见|相关条目)",
+     "hatnotes above a section: navigation between pages"),
+    ("navbox",
+     r"navbox|導航|导航|^s-|succession box|start box|end box|start rail box|adjacent stations|"
+     r"portal|bar$|行政区划$|行政區劃$|^prc admin/",
+     "navigation boxes and succession boxes: lists of related pages below the text"),
+    ("authority",
+     r"^(?:authority control|權威控制|权威控制|taxonbar|persondata|normdaten|coord|"
+     r"geographic location)",
+     "authority control, coordinates and other machine data"),
+    ("image",
+     r"^(?:image|multiple image|wide image|location map|flagicon|flagdeco|increase|decrease|"
+     r"steady|color box|legend inline|composition bar)|image label",
+     "images and image overlays: no words of the text"),
+    ("external-link",
+     r"^(?:commons|commonscat|wikisource|wikiquote|wiktionary|wikibooks|wikinews|gutenberg|"
+     r"official|official website|imdb|youtube|facebook|twitter|instagram|sinaweibo|douban|"
+     r"soccerway|external media|internal link helper|translink)",
+     "links to other sites and sister projects, shown in the links section"),
+    ("layout",
+     r"^(?:-|clear|clr|clear left|clear right|div col|divcol|div col end|col-|columns|toc|"
+     r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$)",
+     "layout helpers: columns, clearing floats, line breaks"),
+    ("parser-function",
+     r"^#",
+     "parser functions compute text from parameters we do not expand; counted so they show"),
+))
+
+
+def drop_class(key: str) -> str:
+    """The class of a dropped template (citation, navbox, maintenance, image, …) or "unknown"."""
+    for cls, rx, _why in DROPPED:
+        if rx.search(key):
+            return cls
+    return "unknown"
+
+
+def classify(raw_name: str, own_line_fields: Callable[[], int] = lambda: 0) -> tuple[str, str]:
+    """What one template is, the one place that decides it (the renderer and the fidelity
+    report both ask): ("read", "noteta"|"displaytitle") for templates the reader reads into
+    fields, ("infobox", "") for infoboxes, ("rendered", "") for the allow-list and
+    country-data templates, else ("dropped", class). `own_line_fields` counts the named
+    parameters that start a line (the shape of an infobox with a name we do not know)."""
+    key = key_of(raw_name)
+    if key in ("noteta", "displaytitle"):
+        return "read", key
+    if is_infobox(key) or (may_be_infobox(key) and own_line_fields() >= INFOBOX_MIN_FIELDS):
+        return "infobox", ""
+    if renderer_for(key) or country_template(raw_name):
+        return "rendered", ""
+    return "dropped", drop_class(key)

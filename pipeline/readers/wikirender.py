@@ -280,16 +280,16 @@ class Renderer:
             self.stream(node.contents, out)
 
     def template(self, node: Template, out: list) -> None:
-        key = T.key_of(str(node.name))
-        if key == "noteta":
+        fate, kind = T.classify(str(node.name), lambda: _fields_on_own_lines(node))
+        if kind == "noteta":
             self.noteta.append(node)
-        elif key == "displaytitle":
+        elif kind == "displaytitle":
             value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
             self.displaytitle.append(self.text_of(mwparserfromhell.parse(value)).strip())
-        elif T.is_infobox(key) or (T.may_be_infobox(key)
-                                   and _fields_on_own_lines(node) >= T.INFOBOX_MIN_FIELDS):
+        elif fate == "infobox":
             self.read_infobox(node)
         else:
+            key = T.key_of(str(node.name))
             render = T.renderer_for(key) or T.country_template(str(node.name))
             parts = render(self.args(node)) if render else None
             if parts is None:
