@@ -37,7 +37,7 @@ from ..parse import parse
 from ..read import discover, read_file
 from ..readers import templates as T
 from ..readers.wikirender import SKIP_TAGS, _fields_on_own_lines, is_file_link
-from ..readers.wikitext import close_tables, protect_converter_pipes
+from ..readers.wikitext import close_tables, open_template_tables, protect_converter_pipes
 
 CONTENT = ("table cell", "list item", "paragraph", "infobox", "heading")
 POSITIONS = CONTENT + ("own line", "other")
@@ -81,7 +81,7 @@ class Census:
 
     # -- wikitext ----------------------------------------------------------------------
     def wikitext(self, text: str) -> None:
-        text = close_tables(protect_converter_pipes(text))
+        text = close_tables(open_template_tables(protect_converter_pipes(text)))
         offset = 0
         for node in mwparserfromhell.parse(text).nodes:
             raw = str(node)
