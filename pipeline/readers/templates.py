@@ -7,9 +7,16 @@ on the list. The reader drops every template not listed here from the text and c
 itself into their own fields and are not counted.
 
 Choices (MediaWiki would show more; we keep the words a reader would quote):
-- `{{lang|en|Foo}}` and `{{lang-en|Foo}}` -> "Foo": the "英語：" label of lang-xx is boilerplate.
-  Han text in a language other than Chinese is wrapped in `-{…}-`, as zhwiki's template does,
-  so it is never script-converted (Japanese 楽譜 stays 楽譜).
+- `{{lang|en|Foo}}` -> "Foo"; `{{lang-en|Foo}}` -> "英语：Foo", the label zhwiki shows (CLDR's
+  Chinese name of the language); {{jpn|j=…}}, {{kor|k=…}}, {{nihongo|中文|日本語|rōmaji}} and
+  {{zh|s=…|t=…}} likewise show their labels. Han text in a language other than Chinese is
+  wrapped in `-{…}-`, as zhwiki's template does, so it is never script-converted (Japanese 楽譜
+  stays 楽譜).
+- Numbers: `{{nts|647500}}`, `{{formatnum:647500}}` -> "647,500"; `{{val|1.5|0.2|e=3|u=m}}` ->
+  "1.5±0.2×10³ m".
+- Flags of entities with no ISO code ({{EU}}, {{SMOM}}, {{TRNC}}, {{flagcountry|EU}}, {{USSR}})
+  show their name (`NON_ISO_ENTITIES`); {{flagIOC2|UZB|…}} like {{flagIOC}};
+  {{flagIOCathlete|[[A]]|CHN}} -> "A（中国）". `{{legend|#color|label}}` -> the label.
 - `{{tsl|en|Foreign|中文|顯示}}` -> the 4th param (the text shown), else the 3rd (the Chinese
   title), else the 2nd.
 - `{{le|中文|English|顯示}}`, `{{link-xx|…}}` -> 3rd param if given, else the 1st; `{{ill|…}}`
@@ -31,8 +38,10 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
 - Quotations (`cquote`, `quote`, `quotation`, `blockquote`) -> the quoted text.
 - `{{nbafy|1991}}` -> "1990–91" (a season), `{{nbay|1991}}` -> "1991"; `{{chem|H|2|O}}` -> "H2O".
 - `{{地區用詞|cn=…|tw=…|…}}` -> `-{zh-cn:…;zh-tw:…}-` markup, resolved per variant by normalise.
-Footnote and citation templates (`efn`, `sfn`, `refn`, `rp`, `cite …`, `citation needed`) and
-maintenance, navbox and reference-list templates are simply not listed: dropped and counted.
+Every other template is dropped and counted; `DROPPED` names the classes of those that are
+dropped on purpose (citation, reference-list, maintenance, hatnote, navbox, authority, image,
+external-link, layout, language-icon, parser-function), each with its reason, and `classify`
+is the one place that says what a template is.
 """
 
 from __future__ import annotations
@@ -45,6 +54,9 @@ from .. import countries
 from ..convert import HAN
 
 COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)  # also unclosed, to the end
+# Parser functions written `{{name:argument}}` whose argument is shown (formatted, recased): the
+# renderer passes the argument as parameter 1. (MediaWiki's Help:Magic words.)
+COLON_FUNCTIONS = ("formatnum", "lc", "uc", "lcfirst", "ucfirst")
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,8 @@ def normalise_name(raw: str) -> str:
         head, _, _rest = name.partition(":")
         if head.lower() in ("template", "模板", "t"):
             name = _rest.strip()
-        elif head.startswith("#") or head.isupper() or head.lower() in ("subst", "safesubst", "msgnw"):
+        elif (head.startswith("#") or head.isupper()
+              or head.lower() in ("subst", "safesubst", "msgnw") + COLON_FUNCTIONS):
             name = head.strip()
     name = name[:100]
     return name[:1].upper() + name[1:]
@@ -127,6 +140,31 @@ def _date(a: Args, offset: int = 0) -> list:
         if d.isdigit():
             out += f"{int(d)}日"
     return [out]
+
+
+def _number(text: str) -> str:
+    """"647500" -> "647,500", "-1234.5" -> "-1,234.5", as {{nts}} and {{formatnum:}} show a
+    number (thousands separated by commas, the decimal part as written); anything that is not a
+    plain number is returned unchanged."""
+    m = re.fullmatch(r"([-−+]?)(\d+)((?:\.\d+)?)", text.replace(",", "").strip())
+    if not m:
+        return text
+    return m.group(1) + f"{int(m.group(2)):,}" + m.group(3)
+
+
+def _nts(a: Args) -> list:
+    return [_number(a.text(1))] if a.has(1) else []
+
+
+def _val(a: Args) -> list:
+    """{{val|1.5|0.2|e=3|u=m}} -> "1.5±0.2×10³ m" (the number, its uncertainty, exponent, unit)."""
+    out = _number(a.text(1))
+    if a.has(2):
+        out += ("±" + a.text(2)) if not a.has(3) else f"+{a.text(2)}−{a.text(3).lstrip('-')}"
+    if a.has("e"):
+        out += "×10" + a.text("e").translate(str.maketrans("0123456789-−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻"))
+    unit = a.text("u") or a.text("ul")
+    return [out + (" " + unit if unit else "")]
 
 
 _RANGE = {"to", "-", "–", "and", "or", "~", "x", "by", "+/-", "to(-)"}
@@ -195,7 +233,32 @@ def _flag(a: Args) -> list:
         iso = countries.english_to_iso(a.text(1)) or countries.ioc_to_iso(a.text(1))
         if iso:
             return [countries.zh_name(iso)]
+        if entity_name(a.text(1)):
+            return [entity_name(a.text(1))]
     return [p]
+
+
+# Flag and country-data templates of entities that have no ISO 3166-1 code: they show the name
+# (a member list names them), and countries.iso_code gives them no code. Keys are the template
+# code or the English name {{flag}} takes, in lower case. Names as zhwiki's templates show them.
+NON_ISO_ENTITIES = {
+    "eu": "欧洲联盟", "european union": "欧洲联盟",  # {{EU}}, {{flag|European Union}}
+    "smom": "马耳他骑士团", "sovereign military order of malta": "马耳他骑士团",  # {{SMOM}}
+    "trnc": "北塞浦路斯", "northern cyprus": "北塞浦路斯",  # {{TRNC}}: recognised by Turkey only
+    "ussr": "苏联", "urs": "苏联", "soviet union": "苏联",  # dissolved 1991, code withdrawn
+    "frg": "西德", "brd": "西德", "west germany": "西德",
+    "gdr": "东德", "ddr": "东德", "east germany": "东德",
+    "yug": "南斯拉夫", "yugoslavia": "南斯拉夫",
+    "tch": "捷克斯洛伐克", "czechoslovakia": "捷克斯洛伐克",
+    "kos": "科索沃", "kosovo": "科索沃",  # XK is user-assigned, not ISO (see countries.py)
+    "qing": "清朝", "un": "联合国", "united nations": "联合国",
+    # party templates show the party's name: {{KMT}}, {{DPP}}, {{CPC}}
+    "kmt": "中国国民党", "dpp": "民主进步党", "cpc": "中国共产党",
+}
+
+
+def entity_name(code_or_name: str) -> str | None:
+    return NON_ISO_ENTITIES.get(code_or_name.strip().lower())
 
 
 _COUNTRY_DATA = re.compile(r"^[A-Z]{3,4}(?:-[A-Z]{2,4})?$")  # CHI, HKG-CHN, DPRK-PRK, ROC-TW
@@ -206,6 +269,8 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
     ({{CHI}}, {{PRC}}, {{HKG-CHN}}, {{US}}) they render as the CLDR Chinese name; named by the
     country ({{奥地利}}, {{斯洛伐克}}) as that name."""
     name = normalise_name(raw_name)
+    if entity_name(name) and name.isupper():
+        return lambda a: [entity_name(name)]
     if _COUNTRY_DATA.match(name):
         iso = countries.ioc_to_iso(name) or countries.ioc_to_iso(name.split("-")[0])
     elif len(name) == 2 and name.isupper() and name in countries.iso_codes():
@@ -218,11 +283,20 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
 
 
 def _flag_ioc(a: Args) -> list:
-    """{{flagIOC|USA|1896年夏季|11}}: the country, and a medal count in brackets if given."""
+    """{{flagIOC|USA|1896年夏季|11}}, {{flagIOC2|UZB|…}}: the country, and a medal count in
+    brackets if given."""
     iso = countries.ioc_to_iso(a.text(1))
-    if not iso:
+    name = countries.zh_name(iso) if iso else entity_name(a.text(1))
+    if not name:
         return [Param("1")] if a.has(1) else []
-    return [countries.zh_name(iso)] + ([f" ({a.text(3)})"] if a.has(3) else [])
+    return [name] + ([f" ({a.text(3)})"] if a.has(3) else [])
+
+
+def _flag_athlete(a: Args) -> list:
+    """{{flagIOCathlete|[[姓名]]|CHN|…}}: the athlete, then the country in brackets."""
+    iso = countries.ioc_to_iso(a.text(2))
+    name = countries.zh_name(iso) if iso else entity_name(a.text(2)) or a.text(2)
+    return ([Param("1")] if a.present(1) else []) + ([f"（{name}）"] if name else [])
 
 
 _CHINESE_CODES = ("zh", "lzh", "yue", "wuu", "gan", "hak", "nan", "cdo")
@@ -239,6 +313,66 @@ def _in_language(code: str, part: Param, text: str) -> list:
     if code.lower().startswith(_CHINESE_CODES) or not _HAN.search(text):
         return [part]
     return ["-{", part, "}-"]
+
+
+def language_label(code: str) -> str:
+    """zhwiki's label of a language code (CLDR's Chinese name, as Babel ships it): en -> 英语."""
+    from babel import Locale
+
+    names = Locale.parse("zh").languages
+    return names.get(code) or names.get(code.split("-")[0], "")
+
+
+def _lang_xx(code: str) -> Callable[[Args], list]:
+    """{{lang-en|Foo}} shows "英语：Foo" (the label is the template's own text); Han text of a
+    language other than Chinese is not converted (`_in_language`)."""
+    label = language_label(code)
+
+    def render(a: Args) -> list:
+        if not a.present(1):
+            return []
+        return ([label + "："] if label else []) + _in_language(code, Param("1"), a.text(1))
+    return render
+
+
+def _labelled(label: str, code: str, *keys: str | int) -> Callable[[Args], list]:
+    """{{jpn|j=西15丁目停留場|rm=…}} -> "日语：西15丁目停留場": the first given key, labelled."""
+    def render(a: Args) -> list:
+        p = a.first(*keys)
+        return [label + "："] + _in_language(code, p, a.text(p.key)) if p else []
+    return render
+
+
+# {{zh|s=…|t=…|p=…}}: each given form with the label zhwiki shows before it.
+_ZH_FORMS = (("c", "中文"), ("s", "简化字"), ("t", "繁体字"), ("p", "汉语拼音"), ("w", "威妥玛拼音"),
+             ("j", "粤拼"), ("y", "耶鲁拼音"), ("poj", "白话字"))
+
+
+def _zh(a: Args) -> list:
+    """The simplified and traditional forms are shown as written (the template wraps them in
+    -{…}-): converting them would make the two the same."""
+    parts: list = []
+    for key, label in _ZH_FORMS:
+        if a.has(key):
+            shown = ["-{", Param(key), "}-"] if key in ("s", "t") else [Param(key)]
+            parts += (["，"] if parts else []) + [label + "："] + shown
+    return parts
+
+
+def _nihongo(a: Args) -> list:
+    """{{nihongo|中文|日本語|rōmaji}} -> "中文（日语：日本語，rōmaji）"."""
+    inner = _in_language("ja", Param("2"), a.text(2)) if a.has(2) else []
+    inner += ([("，" if inner else "")] + [Param("3")]) if a.has(3) else []
+    return ([Param("1")] if a.has(1) else []) + (["（日语："] + inner + ["）"] if inner else [])
+
+
+def _pairs(a: Args) -> list:
+    """{{vgrelease|NA|2001年|JP|2002年}} -> "NA：2001年 JP：2002年"."""
+    parts: list = []
+    for i in range(1, a.positional + 1, 2):
+        if a.has(i + 1):
+            parts += ([" "] if parts else []) + [Param(str(i)), "：", Param(str(i + 1))]
+    return parts
 
 
 def _lang(a: Args) -> list:
@@ -281,6 +415,23 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "hlist": _joined, "ubl": _joined, "unbulleted list": _joined, "plainlist": _param(1),
     "flatlist": _param(1), "collapsible list": _titled_list,
     "!": lambda a: ["|"], "=": lambda a: ["="],
+    # numbers as zhwiki formats them: {{nts|647500}} -> 647,500
+    "nts": _nts, "ntsh": _nts, "nts-nc": _nts, "formatnum": _nts, "val": _val,
+    "lc": _param(1), "uc": _param(1), "lcfirst": _param(1), "ucfirst": _param(1),
+    "flagioc2": _flag_ioc, "flagioc2team": _flag_ioc, "flagiocathlete": _flag_athlete,
+    "flagioc2athlete": _flag_athlete, "flagathlete": _flag_athlete,
+    # language templates that show their label: {{jpn|j=…}} -> 日语：…
+    "nihongo": _nihongo, "jpn": _labelled("日语", "ja", "j", 1), "kor": _labelled("韩语", "ko", "k", "hangul", 1),
+    "zh": _zh, "bo": _labelled("藏语", "bo", "t", 1), "mong": _last_positional,
+    "transl": _last_positional, "coptic": _param(1), "smallsup": _param(1),
+    # {{legend|#color|label}}: a colour swatch and its label
+    "legend": _param(2),
+    # colour and styling wrappers show their text
+    **{c: _param(1) for c in ("red", "blue", "green", "orange", "purple", "gray", "grey", "yellow",
+                              "pink", "brown", "maroon", "navy", "white", "black")},
+    "wrap": _param(1), "no italic": _param(1), "plain list": _param(1), "cas": _param(1),
+    "s": _last_positional,  # {{s|Title|shown}}: a Wikisource link shows its title
+    "vgrelease": _pairs, "vgrelease new": _pairs,
 }
 
 # Prefix families: lang-en, link-en, ruby-py, …
@@ -295,12 +446,16 @@ def renderer_for(key: str) -> Callable[[Args], list] | None:
     if key in RENDER:
         return RENDER[key]
     if key.startswith("lang-"):  # lang-ja, lang-en: the language is in the name
-        return lambda a: _in_language(key[5:], Param("1"), a.text(1)) if a.present(1) else []
+        return _lang_xx(key[5:])
+    if key.endswith("-link") and _LANG_CODE.match(key[:-5]):  # {{en-link|中文|English}}
+        return _link_xx
     for prefix, fn in PREFIXES:
         if key.startswith(prefix):
             return fn
     return None
 
+
+_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
 _INFOBOX_NAMES = {"geobox", "taxobox", "automatic taxobox", "speciesbox"}
 # Templates with many named parameters that are not infoboxes: citations and navigation boxes.
@@ -369,6 +524,9 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      r"^(?:-|clear|clr|clear left|clear right|div col|divcol|div col end|col-|columns|toc|"
      r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$)",
      "layout helpers: columns, clearing floats, line breaks"),
+    ("language-icon",
+     r"^[a-z]{2,3}(?:-[a-z]{2,4})?(?: icon)?$",
+     "{{en}}, {{ja icon}} (a CLDR language code): the language of a cited source, '(英文)' after a reference"),
     ("parser-function",
      r"^#",
      "parser functions compute text from parameters we do not expand; counted so they show"),
@@ -378,9 +536,18 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
 def drop_class(key: str) -> str:
     """The class of a dropped template (citation, navbox, maintenance, image, …) or "unknown"."""
     for cls, rx, _why in DROPPED:
-        if rx.search(key):
+        if rx.search(key) and (cls != "language-icon" or language_label(key.removesuffix(" icon"))):
             return cls
     return "unknown"
+
+
+def renderer_of(raw_name: str) -> Callable[[Args], list] | None:
+    """How a template renders. A name in capitals is a country-data template first: MediaWiki
+    names differ by case after the first letter, so {{JPN}} is Japan and {{jpn|j=…}} Japanese."""
+    name = normalise_name(raw_name)
+    if name.isupper() and country_template(raw_name):
+        return country_template(raw_name)
+    return renderer_for(name.lower()) or country_template(raw_name)
 
 
 def classify(raw_name: str, own_line_fields: Callable[[], int] = lambda: 0) -> tuple[str, str]:
@@ -394,6 +561,6 @@ def classify(raw_name: str, own_line_fields: Callable[[], int] = lambda: 0) -> t
         return "read", key
     if is_infobox(key) or (may_be_infobox(key) and own_line_fields() >= INFOBOX_MIN_FIELDS):
         return "infobox", ""
-    if renderer_for(key) or country_template(raw_name):
+    if renderer_of(raw_name):
         return "rendered", ""
     return "dropped", drop_class(key)

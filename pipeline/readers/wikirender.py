@@ -126,6 +126,14 @@ def _fields_on_own_lines(node: Template) -> int:
 _OWN_LINE_FIELD = re.compile(r"\n\s*\|\s*[^=|{}\[\]\n]+=")
 
 
+def _colon_argument(node: Template) -> Template:
+    """{{formatnum:647500}} as {{formatnum|647500}}: the argument after the colon is parameter 1."""
+    head, _, rest = str(node.name).partition(":")
+    rebuilt = Template(mwparserfromhell.parse(head))
+    rebuilt.add("1", rest, showkey=False)
+    return rebuilt
+
+
 def _trimmed(items: list) -> list:
     """A named template parameter as MediaWiki passes it: without surrounding whitespace
     (`|title = 23國 |` is "23國"); positional ones keep theirs."""
@@ -280,6 +288,8 @@ class Renderer:
             self.stream(node.contents, out)
 
     def template(self, node: Template, out: list) -> None:
+        if ":" in str(node.name) and T.key_of(str(node.name)) in T.COLON_FUNCTIONS:
+            node = _colon_argument(node)
         fate, kind = T.classify(str(node.name), lambda: _fields_on_own_lines(node))
         if kind == "noteta":
             self.noteta.append(node)
@@ -289,8 +299,7 @@ class Renderer:
         elif fate == "infobox":
             self.read_infobox(node)
         else:
-            key = T.key_of(str(node.name))
-            render = T.renderer_for(key) or T.country_template(str(node.name))
+            render = T.renderer_of(str(node.name))
             parts = render(self.args(node)) if render else None
             if parts is None:
                 self.dropped[T.normalise_name(str(node.name))] += 1
