@@ -9,7 +9,7 @@ A file holds cases separated by a line `---`, each written as mwparserfromhell's
     input:
     …the page source…
     output:
-    …the expected rows, one a line, as `shown()` writes them…
+    …the expected rows, one a line, as `shown()` writes them (trailing spaces ignored)…
 
 The expected rows were written by reading the source and zhwiki's rendering, not by running the
 pipeline. The page goes through parse, normalise (zh-hans) and extract, as in a run.
@@ -35,7 +35,7 @@ def load(path: Path) -> list[dict]:
         head, _, rest = chunk.partition("\ninput:\n")
         source, _, expected = rest.rpartition("\noutput:\n")
         case = dict(line.split(": ", 1) for line in head.strip().splitlines() if ": " in line)
-        case.update(input=source, output=[x for x in expected.strip("\n").splitlines()])
+        case.update(input=source, output=[x.rstrip() for x in expected.strip("\n").splitlines()])
         cases.append(case)
     return cases
 
@@ -67,4 +67,4 @@ def test_case(case):
     page = RawPage(source=f"{case['name']}.txt", doc_id=case["name"], format=case.get("format", "wikitext"),
                    text=case["input"], title=case.get("title"))
     result = extract(normalise_document(parse(page)))
-    assert shown(result, case.get("show", "text")) == case["output"], case.get("label")
+    assert [x.rstrip() for x in shown(result, case.get("show", "text"))] == case["output"], case.get("label")

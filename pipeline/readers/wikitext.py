@@ -190,7 +190,7 @@ class _Assembler:
                 self._end_line()
                 self._flush()
                 for d in item.drafts:
-                    self.blocks.append(build_table(d.rows, self.section, d.caption, d.caption_links))
+                    self.blocks.append(build_table(d.rows, self.section, d.caption, d.caption_links, d.totals))
             elif isinstance(item, Break):
                 self._end_line()
                 self._flush()
