@@ -26,38 +26,61 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
+from .convert import converter
 from .countries import is_country_name, iso_code
-from .grid import unique_columns
+from .grid import GROUP_COLUMN, unique_columns
 from .model import Document, ListBlock, ListItem, Table
 from .values import parse_date
 
-MEMBER_WORDS = re.compile(
-    r"成员|成員|会员|會員|加盟国|加盟國|缔约|締約|观察员|觀察員|候选|候選|"
-    r"参与国|參與國|伙伴|夥伴|member|observer|partner",
-    re.I,
-)
-NAME_HEADER = re.compile(r"国家|國家|经济体|經濟體|地区|地區|名称|名稱|country|state|name", re.I)
-JOINED_HEADER = re.compile(r"加入|入会|入會|成为|成為|日期|时间|時間|年份|joined|admission|date", re.I)
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Text folded to Simplified (OpenCC t2s), so each word list below is written once."""
+    return converter("t2s.json").convert(text)
+
+
+class Words:
+    """A word list written in Simplified; `search` folds the text first (成員 finds 成员)."""
+
+    def __init__(self, pattern: str, flags: int = re.I):
+        self.rx = re.compile(pattern, flags)
+
+    def search(self, text: str | None) -> re.Match | None:
+        return self.rx.search(fold(text or ""))
+
+
+# Length limits, in characters.
+MAX_NAME = 30  # a longer piece of a list item is prose, not a member's name
+MAX_LABEL = 20  # "正式成员：…": the label before the colon of an item
+MAX_GROUP_LABEL = 15  # "东盟十国：…": a label inside an infobox value
+
+MEMBER_WORDS = Words(r"成员|会员|加盟国|缔约|观察员|候选|参与国|伙伴|member|observer|partner")
+NAME_HEADER = Words(r"国家|经济体|地区|名称|country|state|name")
+JOINED_HEADER = Words(r"加入|入会|成为|日期|时间|年份|joined|admission|date")
 # First match wins, so "前成员" is former and "候选成员" candidate before the plain "成员".
 STATUS_WORDS = (
-    ("former", re.compile(r"(?<!目)前(?:成|会|會|任|缔|締)|原(?:成|会|會)|退出|已退|former|withdrawn|"
-                          r"suspended|暂停|暫停", re.I)),
-    ("candidate", re.compile(r"候选|候選|申请|申請|准成员|准会员|candidate|applicant|accession", re.I)),
-    ("observer", re.compile(r"观察|觀察|observer", re.I)),
-    ("partner", re.compile(r"伙伴|夥伴|对话|對話|联系|聯繫|partner|dialogue|associate", re.I)),
-    ("member", re.compile(r"成员|成員|会员|會員|创始|創始|缔约|締約|加盟|member|founding", re.I)),
+    ("former", Words(r"(?<!目)前(?:成|会|任|缔)|原(?:成|会)|退出|已退|former|withdrawn|suspended|暂停")),
+    ("candidate", Words(r"候选|申请|准成员|准会员|candidate|applicant|accession")),
+    ("observer", Words(r"观察|observer")),
+    ("partner", Words(r"伙伴|对话|联系|partner|dialogue|associate")),
+    ("member", Words(r"成员|会员|创始|缔约|加盟|member|founding")),
 )
 # A column about membership, not naming members: 会员资格 (完全 / 準會員國), member status.
-_ABOUT_MEMBERS = re.compile(r"资格|資格|身份|类型|類型|性质|性質|状态|狀態|status|type", re.I)
-_GROUP_LABEL = re.compile(r"(?:^|(?<=\s))([^\s：:、，,·;；]{1,15})[：:]\s*")
-_DATED = re.compile(r"^(?P<name>[^，,、；;。：:（(\-–—]{1,30}?)\s*[-–—]\s*"
+_ABOUT_MEMBERS = Words(r"资格|身份|类型|性质|状态|status|type")
+_GROUP_LABEL = re.compile(rf"(?:^|(?<=\s))([^\s：:、，,·;；]{{1,{MAX_GROUP_LABEL}}})[：:]\s*")
+_DATED = re.compile(rf"^(?P<name>[^，,、；;。：:（(\-–—]{{1,{MAX_NAME}}}?)\s*[-–—]\s*"
                     r"(?P<date>\d{3,4}年(?:\d{1,2}月(?:\d{1,2}日)?)?)(?P<note>.*)$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT = re.compile(r"\s*[、，,；;]\s*|\s+·\s+")  # " · " of {{hlist}}; 萨帝亚·纳德拉 is one name
-_LAST_AND = re.compile(r"^(.{1,30}?)(?:以及|和|及|与|與)(.{1,30})$")
+_LAST_AND = re.compile(rf"^(.{{1,{MAX_NAME}}}?)(?:以及|和|及|与|與)(.{{1,{MAX_NAME}}})$")
 _SENTENCE = re.compile(r"[。！？!?]")
-MAX_NAME = 30
+# Not names, whatever list they are in: a count ("8个成员国", the infobox's number of members),
+# a note whose name pandoc dropped ("（1975年加入"), a bare group label ("观察员国", "目前成员国").
+_NOT_A_NAME = Words(r"^\d+\s*个|^[（(]|^(?:目前|现任|正式|原|前|创始)?(?:成员|会员|观察员|候选|伙伴|缔约|加盟)"
+                    r"[国方组织经济体]*(?:列表|名单)?$")
+# "…、文莱 8个观察员国": a count from the next list that pandoc ran into the last item.
+_TRAILING_COUNT = re.compile(r"\s+\d+\s*[个個][^\s、，,]{0,10}$")
 
 
 def status_of(label: str) -> str:
@@ -83,16 +106,15 @@ def _one_name(links) -> Callable[[str], bool]:
     return lambda name: name in anchors or iso_code(name) is not None
 
 
-_LABEL = re.compile(r"^([^：:，,、]{1,20})[：:]\s*(.+)$")
+_LABEL = re.compile(rf"^([^：:，,、]{{1,{MAX_LABEL}}})[：:]\s*(.+)$")
 # "皇家馬德里（西班牙）": a linked name and a note on it (its country); the note goes to attributes.
 _NOTE = re.compile(r"^(.+?)\s*[（(]([^（）()]+)[）)]$")
 # A table's totals row is not a member.
-_TOTAL = re.compile(r"^(?:總計|总计|合計|合计|總和|总和|總數|总数|共計|共计|total|sum)\b|"
-                    r"(?:總量|总量|總計|总计|合計|合计|總和|总和|百分比)$", re.I)  # OPEC總量, OPEC佔百分比
+_TOTAL = Words(r"^(?:总计|合计|总和|总数|共计|total|sum)\b|(?:总量|总计|合计|总和|百分比)$")  # OPEC总量
 # "非成員產油國" (non-member producers) is about members but lists none.
-_NOT_MEMBERS = re.compile(r"非(?:成员|成員|会员|會員|缔约|締約)|non-?member", re.I)
+_NOT_MEMBERS = Words(r"非(?:成员|会员|缔约)|non-?member")
 # "membership_type = 會員" labels the membership field; it is not a member.
-_LABEL_KEY = re.compile(r"(?:type|label|类型|類型)$", re.I)
+_LABEL_KEY = Words(r"(?:type|label|类型)$")
 
 
 class _Rows:
@@ -106,8 +128,10 @@ class _Rows:
     def add(self, source: str, section: str, group: str, group_original: str, member: str,
             member_original: str, link_target: str | None = None, joined: str | None = None,
             attributes: dict | None = None) -> None:
-        if not _HAS_LETTER.search(member_original):
-            return  # a count or a year ("membership = 100.000"), not a name
+        if not _HAS_LETTER.search(member_original) or _NOT_A_NAME.search(member_original.strip()):
+            return  # a count, a year ("membership = 100.000"), a note or a label: not a name
+        if fold(member_original.strip()) == fold(self.doc.title_original or ""):
+            return  # the organisation itself, in a totals row
         self.positions[group] = self.positions.get(group, 0) + 1
         self.rows.append({
             "doc_id": self.doc.doc_id, "organization": self.doc.title, "found_in": source,
@@ -163,7 +187,7 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
             continue
         if _SENTENCE.search(item.text_original):
             continue
-        text, text_original = item.text or "", item.text_original
+        text, text_original = _TRAILING_COUNT.sub("", item.text or ""), _TRAILING_COUNT.sub("", item.text_original)
         inline = _LABEL.match(text), _LABEL.match(text_original)
         if inline[0] and inline[1] and MEMBER_WORDS.search(inline[1].group(1)):
             # "正式成员：智利、秘鲁": the label before the colon is the group of this item
@@ -215,9 +239,11 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
     label_original = table.section[-1] if table.section else table.columns_original[col]
     label = heading(label_original) if table.section else columns[col]
     section = " > ".join(map(heading, table.section))
-    for row in table.rows:
+    grouped = table.columns_original[:1] == (GROUP_COLUMN,) and col != 0
+    for r, row in enumerate(table.rows):
         cell = row[col]
-        if not cell.text_original or _SENTENCE.search(cell.text_original) or _TOTAL.search(cell.text_original):
+        if (r in table.totals or not cell.text_original or _SENTENCE.search(cell.text_original)
+                or _TOTAL.search(cell.text_original)):
             continue
         joined = None
         if joined_col is not None:
@@ -225,8 +251,12 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
             # a bare year is a date in a join-date column (it is only a number elsewhere)
             value = parse_date(text + "年" if re.fullmatch(r"1[5-9]\d\d|20\d\d", text) else text)
             joined = value.start if value else None
-        attributes = {names[i]: c.text for i, c in enumerate(row) if i != col}
+        attributes = {names[i]: c.text for i, c in enumerate(row) if i != col and not (grouped and i == 0)}
         target = cell.links[0].target if cell.links else None
+        if grouped and row[0].text_original:  # the label row above ("观察员国") is the group
+            rows.add("table", section, row[0].text or "", row[0].text_original, cell.text or "",
+                     cell.text_original, target, joined, attributes)
+            continue
         rows.add("table", section, label, label_original, cell.text or "", cell.text_original,
                  target, joined, attributes)
 
