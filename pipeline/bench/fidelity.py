@@ -48,7 +48,7 @@ LEAKS = {
     "-{": "converter start", "}-": "converter end", "{|": "table start", "|}": "table end",
     "rowspan=": "cell attribute", "colspan=": "cell attribute", "style=": "style attribute",
     "align=": "cell attribute", "<ref": "footnote tag", "&nbsp;": "entity", "&amp;": "entity",
-    "<br": "line break tag", "'''": "bold quotes", "<!--": "comment", "__TOC__": "magic word",
+    "<br": "line break tag", "'''": "bold quotes", "\ue020": "code mark", "\ue021": "code mark", "<!--": "comment", "__TOC__": "magic word",
 }
 _LEAK = re.compile("|".join(re.escape(k) for k in sorted(LEAKS, key=len, reverse=True)))
 _COUNT = re.compile(r"^\d+\s*[个個国國名位]")

@@ -28,6 +28,7 @@ import mwparserfromhell
 from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Tag,
                                     Template, Text, Wikilink)
 
+from ..convert import protect_code
 from ..model import InfoboxField, Link
 from . import templates as T
 from .links import title_of
@@ -42,6 +43,8 @@ SKIP_TAGS = {"ref", "references", "gallery", "inputbox", "timeline", "score", "i
              "templatedata", "templatestyles", "graph", "mapframe", "maplink", "categorytree",
              "indicator", "style", "script", "includeonly", "section", "charinsert", "hiero"}
 RAW_TAGS = {"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source", "pre"}
+# Code, whose text is never script-converted and keeps its ASCII punctuation (convert.protect_code).
+CODE_TAGS = {"code", "syntaxhighlight", "source", "pre"}
 LIST_TAGS = {"li", "dt", "dd"}
 _MAGIC = re.compile(r"__[A-Z]{3,}(?:[A-Z_]*[A-Z])?__")
 _INTERLANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
@@ -282,6 +285,8 @@ class Renderer:
             # km<sup>2</sup> -> km², H<sub>2</sub>O -> H₂O, and a table's note mark 14<sup>3</sup>
             # -> 14³ instead of the number 143
             out.append(Piece(str(node.contents).translate(_SUPER if name == "sup" else _SUB)))
+        elif name in CODE_TAGS and node.contents is not None and str(node.contents).strip():
+            out.append(Piece(protect_code(str(node.contents), str(node.contents).translate(_MASK))))
         elif name in RAW_TAGS:
             out.append(Piece(str(node.contents).translate(_MASK) if node.contents is not None else ""))
         elif node.contents is not None:
