@@ -17,6 +17,11 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
 - Flags of entities with no ISO code ({{EU}}, {{SMOM}}, {{TRNC}}, {{flagcountry|EU}}, {{USSR}})
   show their name (`NON_ISO_ENTITIES`); {{flagIOC2|UZB|…}} like {{flagIOC}};
   {{flagIOCathlete|[[A]]|CHN}} -> "A（中国）". `{{legend|#color|label}}` -> the label.
+- Biography infoboxes: {{height|m=1.75}} -> "1.75米", {{weight|lb=175}} -> "175磅", medal-table
+  rows ({{Medal|Sport|足球}} -> 足球, {{MedalGold|2008年北京|花剑}} -> "金牌 2008年北京 花剑"),
+  {{birth year and age|1959}} -> "1959年"; {{配音2|JP|A|TW|B}} -> "A（日本）、B（台湾）";
+  {{站|合肥}} -> 合肥站; {{airport codes|PEK|ZBAA}} -> "IATA：PEK，ICAO：ZBAA"; {{Jct|country=TWN|PH|1}}
+  -> 台1線 (`JCT_ROUTES`).
 - `{{tsl|en|Foreign|中文|顯示}}` -> the 4th param (the text shown), else the 3rd (the Chinese
   title), else the 2nd.
 - `{{le|中文|English|顯示}}`, `{{link-xx|…}}` -> 3rd param if given, else the 1st; `{{ill|…}}`
@@ -375,6 +380,77 @@ def _pairs(a: Args) -> list:
     return parts
 
 
+def _measure(units: tuple[tuple[str, str], ...]) -> Callable[[Args], list]:
+    """{{height|m=1.75}} -> "1.75米", {{height|ft=5|in=11}} -> "5英尺11英寸": each given unit."""
+    return lambda a: ["".join(a.text(k) + name for k, name in units if a.has(k))]
+
+
+_MEDALS = {"gold": "金牌", "silver": "银牌", "bronze": "铜牌"}
+
+
+def _medal_row(label: str) -> Callable[[Args], list]:
+    """{{MedalGold|2008年北京|个人花剑}} -> "金牌 2008年北京 个人花剑", a row of a medal table."""
+    def render(a: Args) -> list:
+        parts: list = [label] if label else []
+        for i in range(1, a.positional + 1):
+            if a.has(i):
+                parts += ([" "] if parts else []) + [Param(str(i))]
+        return parts
+    return render
+
+
+def _medal(a: Args) -> list:
+    """{{Medal|Sport|足球}}, {{Medal|Gold|2008年北京|…}}: the kind of row, then its text."""
+    kind = a.text(1).lower()
+    if kind in _MEDALS:
+        parts: list = [_MEDALS[kind]]
+        for i in range(2, a.positional + 1):
+            if a.has(i):
+                parts += [" ", Param(str(i))]
+        return parts
+    return [Param("2")] if a.present(2) else []
+
+
+def _voices(a: Args) -> list:
+    """{{配音2|JP|[[本名陽子]]|TW|[[劉如蘋]]}}: voice actors by region, "本名陽子（日本）、劉如蘋（台湾）"
+    (an ISO region code as its CLDR Chinese name, anything else as written)."""
+    parts: list = []
+    for i in range(1, a.positional + 1, 2):
+        if a.has(i + 1):
+            code = a.text(i).upper()
+            region = countries.zh_name(code) if code in countries.iso_codes() else a.text(i)
+            parts += (["、"] if parts else []) + [Param(str(i + 1))] + ([f"（{region}）"] if region else [])
+    return parts
+
+
+# {{Jct|country=TWN|PH|1|NH|3}}: road junctions, shown as each route's name (zhwiki's road
+# naming for the country); a route type not listed here is shown as "type number".
+JCT_ROUTES = {
+    ("TWN", "PH"): "台{}線",  # 省道 (provincial highway)
+    ("TWN", "NH"): "國道{}號",  # 國道 (national freeway)
+    ("TWN", "CH"): "縣道{}號",  # 縣道 (county road)
+    ("CHN", "G"): "G{}",  # 国家高速公路 / 国道: written by their code
+    ("CHN", "S"): "S{}",
+}
+
+
+def _junction(a: Args) -> list:
+    country = a.text("country").upper()
+    names = []
+    for i in range(1, a.positional, 2):
+        kind, number = a.text(i).upper().removesuffix("-ALL"), a.text(i + 1)
+        if number:
+            pattern = JCT_ROUTES.get((country, kind))
+            names.append(pattern.format(number) if pattern else f"{a.text(i)} {number}")
+    return ["、".join(names)] if names else []
+
+
+def _year(a: Args) -> list:
+    """{{Birth year and age|1959}} -> "1959年"."""
+    year = next((a.text(i) for i in range(1, a.positional + 1) if a.text(i).isdigit()), "")
+    return [f"{year}年"] if year else []
+
+
 def _lang(a: Args) -> list:
     return _in_language(a.text(1), Param("2"), a.text(2)) if a.present(2) else []
 
@@ -432,6 +508,17 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "wrap": _param(1), "no italic": _param(1), "plain list": _param(1), "cas": _param(1),
     "s": _last_positional,  # {{s|Title|shown}}: a Wikisource link shows its title
     "vgrelease": _pairs, "vgrelease new": _pairs,
+    # units and medal tables of biography infoboxes
+    "height": _measure((("m", "米"), ("cm", "厘米"), ("ft", "英尺"), ("in", "英寸"))),
+    "weight": _measure((("kg", "公斤"), ("lb", "磅"), ("st", "英石"))),
+    "medal": _medal, **{f"medal{k}": _medal_row(v) for k, v in _MEDALS.items()},
+    "medalsport": _param(1), "medalcountry": _param(1), "medalcompetition": _param(1),
+    "配音2": _voices, "jct": _junction,
+    "birth year and age": _year, "death year and age": _year,
+    "站": lambda a: [Param("1"), "站"] if a.has(1) else [],  # {{站|合肥}}: a station link, 合肥站
+    "車站編號": _last_positional, "车站编号": _last_positional,  # {{車站編號|色|色|I115}}: the number
+    "airport codes": lambda a: (["IATA：", Param("1")] if a.has(1) else [])
+                               + (["，ICAO：", Param("2")] if a.has(2) else []),
 }
 
 # Prefix families: lang-en, link-en, ruby-py, …
@@ -505,7 +592,7 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      "hatnotes above a section: navigation between pages"),
     ("navbox",
      r"navbox|導航|导航|^s-|succession box|start box|end box|start rail box|adjacent stations|"
-     r"portal|bar$|行政区划$|行政區劃$|^prc admin/",
+     r"portal|bar$|nav$|行政区划$|行政區劃$|^prc admin/",
      "navigation boxes and succession boxes: lists of related pages below the text"),
     ("authority",
      r"^(?:authority control|權威控制|权威控制|taxonbar|persondata|normdaten|coord|"
@@ -513,7 +600,7 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      "authority control, coordinates and other machine data"),
     ("image",
      r"^(?:image|multiple image|wide image|location map|flagicon|flagdeco|increase|decrease|"
-     r"steady|color box|legend inline|composition bar)|image label",
+     r"steady|color box|legend inline|composition bar|rint$|routemap|ahn-)|image label",
      "images and image overlays: no words of the text"),
     ("external-link",
      r"^(?:commons|commonscat|wikisource|wikiquote|wiktionary|wikibooks|wikinews|gutenberg|"
