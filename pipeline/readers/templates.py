@@ -1,4 +1,6 @@
-"""Which wikitext templates show text, and what text: the allow-list of the wikitext reader.
+"""The wiki vocabulary the readers consult, as data with a reason per entry (as wikitextparser's
+`_config.py`): namespaces and tags (below the imports), and which templates show text and what
+text (the allow-list of the wikitext reader), and what every other template is (`classify`).
 
 In: a template's name and its parameters (`Args`). Out: a list of parts, each literal text or a
 `Param` to be rendered in place (so links inside it survive), or None when the template is not
@@ -59,6 +61,26 @@ from .. import countries
 from ..convert import HAN
 
 COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)  # also unclosed, to the end
+
+# -- Namespaces and tags ------------------------------------------------------------------------
+# File namespace: MediaWiki's canonical File, its aliases Image and Media, and the localised names
+# zhwiki accepts (Chinese in both scripts) and jawiki's (its pages come through the same exports).
+FILE_NS = frozenset({"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
+                     "图片", "圖片", "ファイル", "画像"})
+# Category namespace: MediaWiki's canonical name and zhwiki's localised ones.
+CATEGORY_NS = frozenset({"category", "分类", "分類", "类别", "類別"})
+# Tags whose content is not article text: footnotes (Cite's <ref>, <references>), galleries and
+# other media or widgets, template machinery, styles and scripts.
+SKIP_TAGS = frozenset({"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
+                       "templatedata", "templatestyles", "graph", "mapframe", "maplink",
+                       "categorytree", "indicator", "style", "script", "includeonly", "section",
+                       "charinsert", "hiero"})
+# Tags whose content MediaWiki does not parse as wikitext: it is shown as written.
+RAW_TAGS = frozenset({"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source", "pre"})
+# Code: never script-converted, its ASCII punctuation kept (convert.protect_code).
+CODE_TAGS = frozenset({"code", "syntaxhighlight", "source", "pre"})
+# HTML list-item tags mwparserfromhell gives for `*`, `#`, `;`, `:` lines.
+LIST_TAGS = frozenset({"li", "dt", "dd"})
 # Parser functions written `{{name:argument}}` whose argument is shown (formatted, recased): the
 # renderer passes the argument as parameter 1. (MediaWiki's Help:Magic words.)
 COLON_FUNCTIONS = ("formatnum", "lc", "uc", "lcfirst", "ucfirst")

@@ -31,21 +31,11 @@ from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HT
 from ..convert import protect_code
 from ..model import InfoboxField, Link
 from . import templates as T
+from .templates import CATEGORY_NS, CODE_TAGS, FILE_NS, LIST_TAGS, RAW_TAGS, SKIP_TAGS
 from .links import title_of
 
 PIPE = "\ue000"  # stands for "|" inside -{…}- while mwparserfromhell reads the page
 
-FILE_NS = {"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
-           "图片", "圖片", "ファイル", "画像"}
-CATEGORY_NS = {"category", "分类", "分類", "类别", "類別"}
-# Tags whose content is not article text.
-SKIP_TAGS = {"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
-             "templatedata", "templatestyles", "graph", "mapframe", "maplink", "categorytree",
-             "indicator", "style", "script", "includeonly", "section", "charinsert", "hiero"}
-RAW_TAGS = {"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source", "pre"}
-# Code, whose text is never script-converted and keeps its ASCII punctuation (convert.protect_code).
-CODE_TAGS = {"code", "syntaxhighlight", "source", "pre"}
-LIST_TAGS = {"li", "dt", "dd"}
 _MAGIC = re.compile(r"__[A-Z]{3,}(?:[A-Z_]*[A-Z])?__")
 _INTERLANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 # `&#xD800;` names a UTF-16 surrogate, which no UTF-8 output can hold; HTML shows U+FFFD.
