@@ -198,9 +198,11 @@ _RANGE = {"to", "-", "–", "and", "or", "~", "x", "by", "+/-", "to(-)"}
 
 
 def _convert(a: Args) -> list:
-    value, second = a.text(1), a.text(2)
+    """{{convert|1730000|m2|ha}} -> "1,730,000 m2": the value as Module:Convert writes it (thousands
+    separated), its unit as given; a range {{convert|10|to|20|km}} -> "10–20 km"."""
+    value, second = _number(a.text(1)), a.text(2)
     if second in _RANGE and a.has(3):
-        return [f"{value}–{a.text(3)} {a.text(4)}".strip()]
+        return [f"{value}–{_number(a.text(3))} {a.text(4)}".strip()]
     return [f"{value} {second}".strip()]
 
 
