@@ -110,8 +110,10 @@ def column_names(header_rows: Sequence[Sequence[Cell]], width: int) -> tuple[str
 
 
 def _is_bold(ids: list[int], sources: list[GridCell]) -> bool:
-    present = [sources[i] for i in dict.fromkeys(ids) if i >= 0]
-    return any(c.text for c in present) and all(c.bold or c.header for c in present if c.text)
+    """A row of bold cells only, at least two of them with text (one bold name beside empty cells
+    is a data row)."""
+    filled = [sources[i] for i in dict.fromkeys(ids) if i >= 0 and sources[i].text]
+    return len(filled) >= 2 and all(c.bold or c.header for c in filled)
 
 
 def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "",
