@@ -56,6 +56,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import countries
 from ..convert import HAN
@@ -344,11 +345,16 @@ def _in_language(code: str, part: Param, text: str) -> list:
     return ["-{", part, "}-"]
 
 
-def language_label(code: str) -> str:
-    """zhwiki's label of a language code (CLDR's Chinese name, as Babel ships it): en -> 英语."""
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
     from babel import Locale
 
-    names = Locale.parse("zh").languages
+    return dict(Locale.parse("zh").languages)
+
+
+def language_label(code: str) -> str:
+    """zhwiki's label of a language code (CLDR's Chinese name, as Babel ships it): en -> 英语."""
+    names = _language_names()
     return names.get(code) or names.get(code.split("-")[0], "")
 
 
