@@ -303,8 +303,8 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
         return lambda a: [entity_name(name)]
     if _COUNTRY_DATA.match(name):
         iso = countries.ioc_to_iso(name) or countries.ioc_to_iso(name.split("-")[0])
-    elif len(name) == 2 and name.isupper() and name in countries.iso_codes():
-        iso = name
+    elif len(name) == 2 and name.isupper() and (name in countries.iso_codes() or countries.ioc_to_iso(name)):
+        iso = name if name in countries.iso_codes() else countries.ioc_to_iso(name)  # {{UK}}: GB
     elif countries.is_country_name(name):
         return lambda a: [name]
     else:
