@@ -3,8 +3,9 @@
 Three places a page names members (`found_in` column):
 - `list`: a list under a member-like heading, or whose group labels are member-like
   (成员/成員/会员/會員/成员国/观察员/締約國 …, MEMBER_WORDS). Groups come from definition terms
-  (`; 正式成员国`) or from a bullet with deeper bullets under it; items without a group take the
-  section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
+  (`; 正式成员国`), from a bullet with deeper bullets under it, or from a short paragraph of its
+  own right above the list (zhwiki's bold '观察员' label, MAX_LIST_LABEL); items without a group
+  take the section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
   (a sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
   An item "名 - 1945年3月22日（創始國）" is a name, its join date and a note.
   A linked name or a country with a bracketed note (皇家馬德里（西班牙）, 泰国（创始国）) is the
@@ -31,7 +32,7 @@ from functools import lru_cache
 from .convert import converter
 from .countries import is_country_name, iso_code
 from .grid import GROUP_COLUMN, unique_columns
-from .model import Document, ListBlock, ListItem, Table
+from .model import Document, ListBlock, ListItem, Paragraph, Table
 from .values import parse_date
 
 @lru_cache(maxsize=4096)
@@ -54,6 +55,7 @@ class Words:
 MAX_NAME = 30  # a longer piece of a list item is prose, not a member's name
 MAX_LABEL = 20  # "正式成员：…": the label before the colon of an item
 MAX_GROUP_LABEL = 15  # "东盟十国：…": a label inside an infobox value
+MAX_LIST_LABEL = 12  # "峰会主席国客人": a paragraph of its own that labels the list below it
 
 MEMBER_WORDS = Words(r"成员|会员|加盟国|缔约|观察员|候选|参与国|伙伴|member|observer|partner")
 NAME_HEADER = Words(r"国家|经济体|地区|名称|country|state|name")
@@ -161,10 +163,26 @@ def _labels(items: tuple[ListItem, ...]) -> list[bool]:
     return out
 
 
-def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> None:
+def _label_paragraph(block) -> Paragraph | None:
+    """A paragraph that only labels the list after it, and so names its group ('''观察员''' with its footnote gone, or
+    "对话伙伴：", "峰会主席国客人"): short and no sentence. It makes a list a member list when it is
+    member-like; in a member section it names the group whatever it says (guests are not members)."""
+    if not isinstance(block, Paragraph):
+        return None
+    text = block.text_original.strip().rstrip("：:").strip()
+    if not text or len(text) > MAX_LIST_LABEL or _SENTENCE.search(text) or re.search(r"[\d\n：:，,]", text):
+        return None  # "亞太經合組織現有21個成員經濟體：" introduces the table, it does not label it
+    return block
+
+
+def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str],
+               label: Paragraph | None = None) -> None:
     fallback = block.section[-1] if block.section else ""
     section = " > ".join(map(heading, block.section))
     group = group_original = None
+    if label is not None:  # the paragraph right above the list names its group
+        group = (label.text or "").strip().rstrip("：:").strip()
+        group_original = label.text_original.strip().rstrip("：:").strip()
 
     def add(name: str, original: str, target: str | None, joined: str | None = None,
             note: str | None = None) -> None:
@@ -228,7 +246,8 @@ def _member_column(table: Table) -> int | None:
     return None
 
 
-def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> None:
+def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str],
+                above: Paragraph | None = None) -> None:
     col = _member_column(table)
     if col is None:
         return
@@ -238,6 +257,9 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
     names = unique_columns(columns)
     label_original = table.section[-1] if table.section else table.columns_original[col]
     label = heading(label_original) if table.section else columns[col]
+    if above is not None:  # a label paragraph right above the table names its group
+        label = (above.text or "").strip().rstrip("：:").strip()
+        label_original = above.text_original.strip().rstrip("：:").strip()
     section = " > ".join(map(heading, table.section))
     grouped = table.columns_original[:1] == (GROUP_COLUMN,) and col != 0
     for r, row in enumerate(table.rows):
@@ -294,10 +316,13 @@ def _from_infobox(rows: _Rows, doc: Document) -> None:
 def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:
     """Rows of members.parquet; `heading` maps a heading as parsed to the target variant."""
     rows = _Rows(doc)
+    label = None
     for block in doc.blocks:
-        if isinstance(block, ListBlock) and _is_member_list(block):
-            _from_list(rows, block, heading)
+        if isinstance(block, ListBlock) and (_is_member_list(block) or (
+                label is not None and MEMBER_WORDS.search(label.text_original))):
+            _from_list(rows, block, heading, label)
         elif isinstance(block, Table):
-            _from_table(rows, block, heading)
+            _from_table(rows, block, heading, label)
+        label = _label_paragraph(block)
     _from_infobox(rows, doc)
     return rows.rows

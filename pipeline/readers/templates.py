@@ -282,6 +282,9 @@ NON_ISO_ENTITIES = {
     "tch": "捷克斯洛伐克", "czechoslovakia": "捷克斯洛伐克",
     "kos": "科索沃", "kosovo": "科索沃",  # XK is user-assigned, not ISO (see countries.py)
     "qing": "清朝", "un": "联合国", "united nations": "联合国",
+    # organisations that take part as a whole ({{Flag|ASEAN}} as a summit guest)
+    "asean": "东南亚国家联盟", "cis": "独立国家联合体", "nato": "北大西洋公约组织",
+    "arab league": "阿拉伯国家联盟", "african union": "非洲联盟",
     # party templates show the party's name: {{KMT}}, {{DPP}}, {{CPC}}
     "kmt": "中国国民党", "dpp": "民主进步党", "cpc": "中国共产党",
 }
@@ -531,7 +534,9 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "zh": _zh, "bo": _labelled("藏语", "bo", "t", 1), "mong": _last_positional,
     "transl": _last_positional, "coptic": _param(1), "smallsup": _param(1),
     # {{legend|#color|label}}: a colour swatch and its label
-    "legend": _param(2),
+    "legend": _param(2), "legend2": _param(2),
+    # {{columns|col1=…|col2=…}}: its columns' content, one after the other
+    "columns": lambda a: [p for i in range(1, 11) if a.present(f"col{i}") for p in ("\n", Param(f"col{i}"))],
     # colour and styling wrappers show their text
     **{c: _param(1) for c in ("red", "blue", "green", "orange", "purple", "gray", "grey", "yellow",
                               "pink", "brown", "maroon", "navy", "white", "black")},
@@ -638,7 +643,7 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      r"soccerway|external media|internal link helper|translink)",
      "links to other sites and sister projects, shown in the links section"),
     ("layout",
-     r"^(?:-|clear|clr|clear left|clear right|div col|divcol|div col end|col-|columns|toc|"
+     r"^(?:-|clear|clr|clear left|clear right|div col|divcol|div col end|col-|toc|"
      r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$)",
      "layout helpers: columns, clearing floats, line breaks"),
     ("language-icon",
