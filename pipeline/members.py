@@ -170,9 +170,14 @@ def _label_paragraph(block) -> Paragraph | None:
     if not isinstance(block, Paragraph):
         return None
     text = block.text_original.strip().rstrip("：:").strip()
-    if not text or len(text) > MAX_LIST_LABEL or _SENTENCE.search(text) or re.search(r"[\d\n：:，,]", text):
-        return None  # "亞太經合組織現有21個成員經濟體：" introduces the table, it does not label it
+    if (not text or len(text) > MAX_LIST_LABEL or _SENTENCE.search(text) or re.search(r"[\d\n：:，,]", text)
+            or _INTRODUCES.search(text)):
+        return None  # "亞太經合組織現有21個成員經濟體：", "成员包括：" introduce a list, they do not label it
     return block
+
+
+# The end of a phrase that introduces what follows rather than naming it.
+_INTRODUCES = Words(r"(?:包括|包含|如下|以下|下表|下列|分别|有|为|是|即)$")
 
 
 def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str],
@@ -321,8 +326,8 @@ def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:
         if isinstance(block, ListBlock) and (_is_member_list(block) or (
                 label is not None and MEMBER_WORDS.search(label.text_original))):
             _from_list(rows, block, heading, label)
-        elif isinstance(block, Table):
-            _from_table(rows, block, heading, label)
+        elif isinstance(block, Table):  # a table's label must say what its rows are
+            _from_table(rows, block, heading, label if label and status_of(label.text_original) != "other" else None)
         label = _label_paragraph(block)
     _from_infobox(rows, doc)
     return rows.rows
