@@ -62,7 +62,7 @@ NAME_HEADER = Words(r"国家|经济体|地区|名称|country|state|name")
 JOINED_HEADER = Words(r"加入|入会|成为|日期|时间|年份|joined|admission|date")
 # First match wins, so "前成员" is former and "候选成员" candidate before the plain "成员".
 STATUS_WORDS = (
-    ("former", Words(r"^(?:前|原)|(?<!目)前(?:成|会|任|缔)|原(?:成|会)|退出|已退|former|withdrawn|suspended|暂停")),
+    ("former", Words(r"^前|^原(?!始|创|創)|(?<!目)前(?:成|会|任|缔)|原(?:成|会)|退出|已退|former|withdrawn|suspended|暂停")),
     ("candidate", Words(r"候选|申请|准成员|准会员|即将|待加入|candidate|applicant|accession|prospective")),
     ("observer", Words(r"观察|observer")),
     ("partner", Words(r"伙伴|对话|联系|partner|dialogue|associate")),
