@@ -15,8 +15,9 @@ Three places a page names members (`found_in` column):
   other columns are kept in `attributes` (JSON), a join-date column becomes `joined` (ISO).
   A totals row (總和, 合计, Total) is not a member.
 - `infobox`: an infobox field whose key is member-like (成员/members …), split like list items
-  (the reader joins `<br>`-separated entries with 、); a label before a colon ("23國：") is
-  dropped; a key that labels the field (membership_type) is not a member field.
+  (the reader joins `<br>`-separated entries with 、); a label before a colon is the group when
+  it says what the members are ("1个候选国：", "4个峰会主席国客人："), else ("23國：", "东盟十国：")
+  the field's key is; a key that labels the field (membership_type) is not a member field.
 Which names are listed never matters. `status` is a coarse reading of the group label
 (STATUS_WORDS); `iso3166` comes from countries.iso_code and is null for anything that is not
 unambiguously a country (a person, 东盟六国, 多米尼加 without a deciding link).
@@ -81,6 +82,8 @@ _SENTENCE = re.compile(r"[。！？!?]")
 # a note whose name pandoc dropped ("（1975年加入"), a bare group label ("观察员国", "目前成员国").
 _NOT_A_NAME = Words(r"^\d+\s*个|^[（(]|^(?:目前|现任|正式|原|前|创始)?(?:成员|会员|观察员|候选|伙伴|缔约|加盟)"
                     r"[国方组织经济体]*(?:列表|名单)?$")
+# "4个峰会主席国客人": a count, a measure word, then a noun that says what is counted.
+_COUNTED_NOUN = re.compile(r"^\d+\s*[个個名位]\s*\S{2,}")
 # "…、文莱 8个观察员国": a count from the next list that pandoc ran into the last item.
 _TRAILING_COUNT = re.compile(r"\s+\d+\s*[个個][^\s、，,]{0,10}$")
 
@@ -310,9 +313,11 @@ def _from_infobox(rows: _Rows, doc: Document) -> None:
             names, originals = split_names(value, whole), split_names(value_original, whole)
             if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
                 continue
-            # a label that says what the members are (1个候选国) is their group; a count or
-            # a name (东盟十国, 23國) is not, and the field's key is
-            if label is None or label_original is None or status_of(label_original) == "other":
+            # a label that says what the members are (1个候选国, 4个峰会主席国客人: a count, a measure
+            # word and a noun) is their group; a bare count or a name (东盟十国, 23國) is not, and
+            # the field's key is
+            if label is None or label_original is None or (
+                    status_of(label_original) == "other" and not _COUNTED_NOUN.match(label_original)):
                 label = label_original = field.key
             for name, original in zip(names, originals):
                 rows.add("infobox", "", label, label_original, name, original, targets.get(original))
