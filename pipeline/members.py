@@ -79,8 +79,9 @@ _SPLIT = re.compile(r"\s*[、，,；;]\s*|\s+·\s+")  # " · " of {{hlist}}; 萨
 _LAST_AND = re.compile(rf"^(.{{1,{MAX_NAME}}}?)(?:以及|和|及|与|與)(.{{1,{MAX_NAME}}})$")
 _SENTENCE = re.compile(r"[。！？!?]")
 # Not names, whatever list they are in: a count ("8个成员国", the infobox's number of members),
-# a note whose name pandoc dropped ("（1975年加入"), a bare group label ("观察员国", "目前成员国").
-_NOT_A_NAME = Words(r"^\d+\s*个|^[（(]|^(?:目前|现任|正式|原|前|创始)?(?:成员|会员|观察员|候选|伙伴|缔约|加盟)"
+# a note whose name pandoc dropped ("（1975年加入", "(前政府)": a bracket left open, holding a year
+# or the whole text; the band "(G)I-DLE" is a name), a bare group label ("观察员国", "目前成员国").
+_NOT_A_NAME = Words(r"^\d+\s*个|^[（(][^）)]*(?:\d|$|[）)]$)|^(?:目前|现任|正式|原|前|创始)?(?:成员|会员|观察员|候选|伙伴|缔约|加盟)"
                     r"[国方组织经济体]*(?:列表|名单)?$")
 # "4个峰会主席国客人": a count, a measure word, then a noun that says what is counted.
 _COUNTED_NOUN = re.compile(r"^\d+\s*[个個名位]\s*\S{2,}")
