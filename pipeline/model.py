@@ -74,6 +74,7 @@ class Table:
     columns_original: tuple[str, ...]  # header text per column ("" where none)
     rows: tuple[tuple[Cell, ...], ...]  # body rows only; header rows became columns
     links: tuple[Link, ...] = ()  # links in the caption and header rows (body cells keep their own)
+    totals: tuple[int, ...] = ()  # body rows that sum up the others (class="sortbottom"): not data rows
     caption: str | None = None
     columns: tuple[str, ...] | None = None
 

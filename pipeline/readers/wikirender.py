@@ -27,24 +27,15 @@ from dataclasses import dataclass, field, replace
 from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Tag,
                                     Template, Text, Wikilink)
 
+from ..convert import protect_code
 from ..model import InfoboxField, Link
 from . import leantree
 from . import templates as T
+from .templates import CATEGORY_NS, CODE_TAGS, FILE_NS, LIST_TAGS, RAW_TAGS, SKIP_TAGS
 from .links import title_of
 
 PIPE = "\ue000"  # stands for "|" inside -{…}- while mwparserfromhell reads the page
 
-# Known everywhere (the canonical English names work on every wiki) or on zhwiki; a dump adds
-# its own names from its <siteinfo> (Renderer.for_names).
-FILE_NS = frozenset({"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
-                     "图片", "圖片", "ファイル", "画像"})
-CATEGORY_NS = frozenset({"category", "分类", "分類", "类别", "類別"})
-# Tags whose content is not article text.
-SKIP_TAGS = {"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
-             "templatedata", "templatestyles", "graph", "mapframe", "maplink", "categorytree",
-             "indicator", "style", "script", "includeonly", "section", "charinsert", "hiero"}
-RAW_TAGS = {"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source", "pre"}
-LIST_TAGS = {"li", "dt", "dd"}
 _MAGIC = re.compile(r"__[A-Z]{3,}(?:[A-Z_]*[A-Z])?__")
 _INTERLANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 # `&#xD800;` names a UTF-16 surrogate, which no UTF-8 output can hold; HTML shows U+FFFD.
@@ -126,6 +117,14 @@ def _fields_on_own_lines(node: Template) -> int:
 
 
 _OWN_LINE_FIELD = re.compile(r"\n\s*\|\s*[^=|{}\[\]\n]+=")
+
+
+def _colon_argument(node: Template) -> Template:
+    """{{formatnum:647500}} as {{formatnum|647500}}: the argument after the colon is parameter 1."""
+    head, _, rest = str(node.name).partition(":")
+    rebuilt = Template(leantree.parse(head))
+    rebuilt.add("1", rest, showkey=False)
+    return rebuilt
 
 
 def _trimmed(items: list) -> list:
@@ -285,23 +284,26 @@ class Renderer:
             # km<sup>2</sup> -> km², H<sub>2</sub>O -> H₂O, and a table's note mark 14<sup>3</sup>
             # -> 14³ instead of the number 143
             out.append(Piece(str(node.contents).translate(_SUPER if name == "sup" else _SUB)))
+        elif name in CODE_TAGS and node.contents is not None and str(node.contents).strip():
+            out.append(Piece(protect_code(str(node.contents), str(node.contents).translate(_MASK))))
         elif name in RAW_TAGS:
             out.append(Piece(str(node.contents).translate(_MASK) if node.contents is not None else ""))
         elif node.contents is not None:
             self.stream(node.contents, out)
 
     def template(self, node: Template, out: list) -> None:
-        key = T.key_of(str(node.name))
-        if key == "noteta":
+        if ":" in str(node.name) and T.key_of(str(node.name)) in T.COLON_FUNCTIONS:
+            node = _colon_argument(node)
+        fate, kind = T.classify(str(node.name), lambda: _fields_on_own_lines(node))
+        if kind == "noteta":
             self.noteta.append(node)
-        elif key == "displaytitle":
+        elif kind == "displaytitle":
             value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
             self.displaytitle.append(self.text_of(leantree.parse(value)).strip())
-        elif T.is_infobox(key) or (T.may_be_infobox(key)
-                                   and _fields_on_own_lines(node) >= T.INFOBOX_MIN_FIELDS):
+        elif fate == "infobox":
             self.read_infobox(node)
         else:
-            render = T.renderer_for(key) or T.country_template(str(node.name))
+            render = T.renderer_of(str(node.name))
             parts = render(self.args(node)) if render else None
             if parts is None:
                 self.dropped[T.normalise_name(str(node.name))] += 1
