@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-near-dup", action="store_true",
                      help="exact dedup only (saves the near-duplicate index: up to about 0.25 GB)")
     run.add_argument("--near-threshold", type=_threshold, default=0.8, metavar="J",
-                     help="Jaccard similarity of character 5-grams from which paragraphs are near "
+                     help="Jaccard similarity of character 4-grams from which paragraphs are near "
                           "duplicates (default: %(default)g)")
     run.add_argument("--strict", action="store_true", help="exit 1 if any problem was recorded")
     run.add_argument("--quiet", action="store_true", help="no progress output, no summary")

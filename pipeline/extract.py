@@ -17,7 +17,7 @@ from .dedup import dedup_text, hash_key
 from .grid import unique_columns
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
-from .neardup import NearOptions, lsh_keys, signatures
+from .neardup import NearOptions, index_signatures, lsh_keys
 from .normalise import script_of
 from .outdir import wide_csv_path
 from .tokens import Entities, keywords, tokenize
@@ -102,7 +102,7 @@ def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
     for row in result.paragraphs:
         row["tokens"], row["tokens_original"] = tokenize(row["text"] or "", row["text_original"], entities)
         all_tokens.extend(row["tokens"])
-    for row, sig in zip(result.paragraphs, signatures([row.pop("_dedup_text") for row in result.paragraphs], near)):
+    for row, sig in zip(result.paragraphs, index_signatures([row.pop("_dedup_text") for row in result.paragraphs], near)):
         row["_minhash"] = sig
     long = [row for row in result.paragraphs if row["_minhash"] is not None]
     for row, keys in zip(long, lsh_keys([row["_minhash"] for row in long], near)):

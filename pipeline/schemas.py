@@ -68,7 +68,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("dup_of_doc_id", STR, "document of the kept first occurrence"),
         _f("dup_of_para_index", INT, "para_index of the kept first occurrence"),
         _f("method", STR, "exact (same norm_hash) | near (MinHash/LSH, see README)"),
-        _f("similarity", pa.float64(), "1.0 for exact; estimated Jaccard of character 5-grams for near"),
+        _f("similarity", pa.float64(), "1.0 for exact; estimated Jaccard of character 4-grams for near"),
     ]),
     "tables": pa.schema([
         DOC_ID,
