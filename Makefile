@@ -15,6 +15,7 @@ OUT    := output
 CACHE  := $(OUT)/.cache
 VARIANT ?= zh-hans
 JOBS   ?= 1
+ENGINE ?= local
 ARGS   ?=
 
 RAW_FILES := $(shell find $(RAW) -type f -not -name '.*' 2>/dev/null | sort)
@@ -30,16 +31,16 @@ $(STAMP): pyproject.toml
 		{ echo "pipeline needs Python 3.11 or newer: set PYTHON=python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,dask]'
 	touch $@
 
 setup: $(STAMP) ## Create .venv/ and install the project with its pinned dependencies
 
 # The manifest is written last, so it stands for the whole output set: it is rebuilt when an
-# input file or the code is newer than it. Changing VARIANT/JOBS/ARGS or deleting an input is
+# input file or the code is newer than it. Changing VARIANT/JOBS/ENGINE/ARGS or deleting an input is
 # not a file change: run `make clean run` (the cache keeps that cheap).
 $(OUT)/manifest.json: $(RAW_FILES) $(CODE) $(STAMP)
-	$(PY) -m pipeline run --raw $(RAW) --out $(OUT) --cache $(CACHE) --variant $(VARIANT) --jobs $(JOBS) $(ARGS)
+	$(PY) -m pipeline run --raw $(RAW) --out $(OUT) --cache $(CACHE) --variant $(VARIANT) --jobs $(JOBS) --engine $(ENGINE) $(ARGS)
 
 run: $(OUT)/manifest.json ## Set up, then run the pipeline on raw/ into output/
 

@@ -29,7 +29,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="per-document cache folder, reused by reruns (default OUT/.cache/: one per "
                           "output folder, since a run forgets cached pages that are not in its inputs)")
     run.add_argument("--no-cache", action="store_true", help="process every page from scratch")
-    run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="worker processes (default 1); with --engine dask and no --scheduler, "
+                          "the local cluster's workers")
+    run.add_argument("--engine", choices=("local", "dask"), default="local",
+                     help="executor of the per-shard stages: local (default, a process pool) or "
+                          "dask (dask.distributed; `pip install pipeline[dask]`)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="with --engine dask: join this cluster (tcp://host:8786) instead of "
+                          "starting a local one")
     run.add_argument("--page-timeout", type=float, default=60.0,
                      help="seconds of work per page before it is recorded in errors and skipped")
     run.add_argument("--no-near-dup", action="store_true",
@@ -60,6 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.near_threshold <= 1:
         print(f"pipeline: --near-threshold must be in (0, 1], got {args.near_threshold}", file=sys.stderr)
         return 2
+    if args.scheduler and args.engine != "dask":
+        print("pipeline: --scheduler needs --engine dask", file=sys.stderr)
+        return 2
+    if args.engine == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print("pipeline: --engine dask needs dask.distributed: pip install 'pipeline[dask]' "
+                  "(make setup installs it)", file=sys.stderr)
+            return 2
     near = NearOptions(enabled=not args.no_near_dup, threshold=args.near_threshold)
     options = Options(variant=args.variant, namespaces=namespaces, page_timeout=args.page_timeout, near=near)
     paths = args.raw or [Path("raw")]
@@ -70,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         summary = run(paths, args.out, options, quiet=args.quiet,
-                      cache_dir=None if args.no_cache else args.cache or args.out / ".cache", jobs=max(1, args.jobs))
+                      cache_dir=None if args.no_cache else args.cache or args.out / ".cache", jobs=max(1, args.jobs),
+                      engine=args.engine, scheduler=args.scheduler)
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2

@@ -95,6 +95,18 @@ class OutputWriter:
         os.replace(manifest_tmp, self.out / "manifest.json")
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def commit_parts(self, manifest: dict) -> None:
+        """The sharded run's commit: the temporary folder holds every table as a folder of
+        parts (parts.py), csv/ and tables/; they replace the old outputs, the manifest last."""
+        for name in self.writers:  # nothing was added through this writer
+            self.writers[name].close()
+        manifest_tmp = self.tmp / "manifest.json"
+        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for folder in [f"{name}.parquet" for name in SCHEMAS] + ["csv", "tables"]:
+            _replace_dir(self.tmp / folder, self.out / folder)
+        os.replace(manifest_tmp, self.out / "manifest.json")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
     def abort(self) -> None:
         for w in self.writers.values():
             w.close()
@@ -118,7 +130,10 @@ def _replace_dir(new: Path, final: Path) -> None:
     if final.exists():
         os.replace(final, old)
     os.replace(new, final)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    else:  # an older release wrote single files: name.parquet
+        old.unlink(missing_ok=True)
 
 
 def _array(values: list, type_: pa.DataType) -> pa.Array:

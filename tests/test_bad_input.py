@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import pipeline
-from pipeline import run as run_module
+from pipeline import pages as run_module  # the per-page chain (parse -> normalise -> extract)
 from pipeline.run import Options, run
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,163 @@
+"""Map: one shard in (plan.py), its page outcomes and its dedup key table out, as files.
+
+Per shard, on any worker: read the shard's pieces, probe the cache (pagecache.py), run the
+per-page chain (pages.py) on what is not cached, and write
+- `<work>/<shard>.items`: every record in input order (pages' outcomes with their paragraphs'
+  MinHash data removed, redirects, problems, skipped-namespace counts), gzip'd pickles;
+- `<work>/<shard>.keys`: per document (its number in the shard, doc_id, and per paragraph
+  (para_index, norm_hash, signature, band keys)): all the global dedup pass reads;
+- `<work>/<shard>.cache`: the cache entries of its pages, for the run's new cache index.
+Returns a small MapInfo. Nothing is shared with other shards while it runs.
+
+`Job.isolate` runs the pages in a child process of this one (one page at a time in flight,
+batched): a page that kills the process (a crash in C code, the OOM killer) becomes a
+`worker-crash` row instead of killing the worker, and the page timer (SIGALRM, main thread
+only) works even when this task runs on a worker thread, as it does under Dask.
+"""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import pickle
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+from .cache import page_key
+from .dedup import keys_of
+from .model import Problem, RawPage
+from .pagecache import CacheStats, ShardCache
+from .pages import GC_THRESHOLD, TRANSIENT, Options, process_page
+from .parallel import ordered_map
+from .plan import Shard
+from .read import RangeRead, read_piece
+from .tokens import initialise as initialise_tokens
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every per-shard task of a run needs (picklable, sent to the workers)."""
+
+    options: Options
+    work: Path  # intermediates (under the output's temporary folder: shared storage on a cluster)
+    cache: Path | None
+    run_id: str
+    isolate: bool = False
+
+
+@dataclass
+class MapInfo:
+    shard: int
+    stats: CacheStats = field(default_factory=CacheStats)
+    ranges: list[RangeRead] = field(default_factory=list)
+    documents: int = 0
+
+
+@dataclass(frozen=True)
+class _Todo:
+    """A page to process, with its cache key; anything else the readers yield passes through."""
+
+    page: RawPage
+    key: str
+
+
+def _from_cache(hit, page: RawPage):
+    """A cached outcome, told which file the page now comes from (dumps are renamed monthly)."""
+    if isinstance(hit, Problem):
+        return replace(hit, source=page.source)
+    result, templates = hit
+    result.document["source"] = page.source
+    return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates
+
+
+def _crashed(todo: _Todo):
+    page = todo.page
+    return todo, Problem(page.source, page.doc_id, "parse", "worker-crash",
+                         f"{page.source}: {page.title or page.doc_id}: the worker process died on "
+                         "this page twice (a crash in a parser's C code, or out of memory)")
+
+
+def _work(options: Options, todo: _Todo):
+    return todo, process_page(todo.page, options)
+
+
+def path(job: Job, shard: int, kind: str) -> Path:
+    return job.work / f"{shard:05d}.{kind}"
+
+
+def _allow_children() -> None:
+    """Dask's workers are daemonic processes unless configured otherwise
+    (DASK_DISTRIBUTED__WORKER__DAEMON=False, as our LocalCluster is), and multiprocessing
+    refuses them children. The child here lives only while the task runs (ordered_map shuts
+    it down), which is what the rule protects, so the flag is lifted."""
+    import multiprocessing
+
+    process = multiprocessing.current_process()
+    if process.daemon:
+        process._config["daemon"] = False
+
+
+def map_shard(shard: Shard, job: Job) -> MapInfo:
+    info = MapInfo(shard.no)
+    cache = ShardCache(job.cache, job.run_id, shard.name)
+    token = job.options.token()
+
+    def items():
+        yield from shard.notes
+        for piece in shard.pieces:
+            for item in read_piece(piece, job.options.namespaces):
+                if isinstance(item, RawPage):
+                    key = page_key(item, token) if cache.enabled else ""
+                    hit = cache.get(item.doc_id, key)
+                    yield _Todo(item, key) if hit is None else _from_cache(hit, item)
+                elif isinstance(item, RangeRead):
+                    info.ranges.append(item)
+                else:
+                    yield item
+
+    gc_before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    if job.isolate:
+        initialise_tokens()  # once here, shared with the child by fork
+        _allow_children()
+    job.work.mkdir(parents=True, exist_ok=True)
+    try:
+        with gzip.open(path(job, shard.no, "items"), "wb", compresslevel=1) as out, \
+                open(path(job, shard.no, "keys"), "wb") as keys:
+            for item in ordered_map(partial(_work, job.options), items(), 1,
+                                    needs_work=lambda x: isinstance(x, _Todo),
+                                    size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
+                                    on_crash=_crashed, isolate=job.isolate):
+                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _Todo):
+                    todo, item = item
+                    # A timeout or a crash may not happen next time (a longer --page-timeout, a
+                    # fix): only real outcomes are cached.
+                    if not (isinstance(item, Problem) and item.kind in TRANSIENT):
+                        cache.put(todo.page.doc_id, todo.key, item)
+                if isinstance(item, tuple):
+                    result, templates = item
+                    pickle.dump((info.documents, result.doc_id, keys_of(result.paragraphs)), keys,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                    info.documents += 1
+                    rows = [{k: v for k, v in row.items() if k not in ("_minhash", "_bands")}
+                            for row in result.paragraphs]
+                    item = replace(result, paragraphs=rows), templates
+                pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        gc.set_threshold(*gc_before)
+        entries = cache.close()
+    path(job, shard.no, "cache").write_bytes(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+    info.stats = cache.stats
+    return info
+
+
+def records(file: Path):
+    """The pickles of an intermediate file, in order (gzip'd or not, by name)."""
+    opener = gzip.open if file.suffix == ".items" else open
+    with opener(file, "rb") as f:
+        while True:
+            try:
+                yield pickle.load(f)
+            except EOFError:
+                return
