@@ -44,18 +44,21 @@ _POSITIONS = (
 )
 
 
-def globalise(problem: Problem, offset: tuple[int, int, int] | None) -> Problem:
-    """A reader's message with its line, byte and page count shifted by what came before."""
-    if not offset or not any(offset) or problem.stage != "read":
+def globalise(problem: Problem, offset: tuple[int, int, int, str] | None) -> Problem:
+    """A reader's message with its line, byte and page count shifted by what came before (and
+    the last complete page named, if the range itself completed none)."""
+    if not offset or not any(offset[:3]) or problem.stage != "read":
         return problem
     message = problem.message
     for rx, i in _POSITIONS:
         message = rx.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + offset[i]}{m.group(3)}", message, count=1)
+    if offset[3] and message.endswith(", no complete page"):
+        message = message.removesuffix("no complete page") + offset[3]
     return replace(problem, message=message)
 
 
-def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple[int, int, int]]) -> FinalInfo:
-    """`offsets`: (source, range) -> (lines, bytes, pages) of that dump before the range."""
+def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple]) -> FinalInfo:
+    """`offsets`: (source, range) -> (lines, bytes, pages, last page) of the dump before it."""
     info = FinalInfo(shard.no)
     offsets = {p.file.source: offsets.get((p.file.source, p.part)) for p in shard.pieces if p.ranged}
     dups_file = path(job, shard.no, "dups")

@@ -106,7 +106,7 @@ class RangeStream(io.RawIOBase):
                     if d.eof:  # the next stream starts in what is left over
                         data, d = d.unused_data, None
             if d is not None:
-                raise EOFError("compressed stream ended before the end-of-stream marker was reached")
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")  # as BZ2File says
         if closing:
             yield b"</mediawiki>\n"
 

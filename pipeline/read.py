@@ -250,7 +250,7 @@ def read_file(f: InputFile, namespaces: frozenset[int] = frozenset({0}),
                           f"first complete block; nothing could be read ({e})")
             return
         if is_xml_dump(head):
-            from .readers.xmldump import read_dump
+            from .readers.xmldump import new_scan, read_dump
 
             yield from read_dump(stream, f.source, namespaces)
             return
@@ -282,6 +282,7 @@ class RangeRead:
     lines: int
     bytes: int
     pages: int
+    last: str  # the range's last complete page, as the dump reader names it ("" if none)
 
 
 def read_piece(piece, namespaces: frozenset[int] = frozenset({0})) -> Iterator:
@@ -291,7 +292,7 @@ def read_piece(piece, namespaces: frozenset[int] = frozenset({0})) -> Iterator:
         yield from read_file(piece.file, namespaces)
         return
     from .multistream import range_xml
-    from .readers.xmldump import read_dump
+    from .readers.xmldump import new_scan, read_dump
 
     f = piece.file
     try:
@@ -299,6 +300,8 @@ def read_piece(piece, namespaces: frozenset[int] = frozenset({0})) -> Iterator:
     except OSError as e:
         yield Problem(f.source, None, "read", "unreadable", f"{f.source}: {e}")
         return
+    scan = new_scan(f.source, namespaces)
     with stream:
-        yield from read_dump(stream, f.source, namespaces)
-    yield RangeRead(f.source, piece.part, stream.lines, stream.bytes, stream.pages)
+        yield from read_dump(stream, f.source, namespaces, scan)
+    last = scan.last_done if scan.pages_done else ""
+    yield RangeRead(f.source, piece.part, stream.lines, stream.bytes, stream.pages, last)

@@ -146,13 +146,14 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     return summary
 
 
-def _offsets(ranges) -> dict[tuple[str, int], tuple[int, int, int]]:
-    """(source, range) -> (lines, bytes, pages) of the dump's earlier ranges (see finalize.py)."""
+def _offsets(ranges) -> dict[tuple[str, int], tuple[int, int, int, str]]:
+    """(source, range) -> (lines, bytes, pages, last complete page) of the dump's earlier ranges
+    (see finalize.py)."""
     out, before = {}, {}
     for r in sorted(ranges, key=lambda r: (r.source, r.part)):
-        lines, size, pages = before.get(r.source, (0, 0, 0))
-        out[(r.source, r.part)] = (lines, size, pages)
-        before[r.source] = (lines + r.lines, size + r.bytes, pages + r.pages)
+        lines, size, pages, last = before.get(r.source, (0, 0, 0, ""))
+        out[(r.source, r.part)] = (lines, size, pages, last)
+        before[r.source] = (lines + r.lines, size + r.bytes, pages + r.pages, r.last or last)
     return out
 
 
