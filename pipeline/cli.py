@@ -2,12 +2,15 @@
 
 The only module that reads argv or decides paths. Exit codes: 0 when the run finished (even with
 recorded problems, unless --strict), 1 when --strict and problems were recorded, 2 when the run
-could not happen at all (no inputs, unwritable output), with a one-line reason on stderr.
+could not happen at all (no inputs, unwritable output, a full disk, another run writing to the
+same --out, files there the tool did not write), with a one-line reason on stderr; 130 after
+Ctrl-C (SIGINT) and 143 after SIGTERM, with the previous outputs untouched.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -57,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(markdown_reference(), end="")
         return 0
+    import sqlite3
+
     from .neardup import NearOptions
-    from .run import Options, run
+    from .outdir import OutputConflict
+    from .run import Interrupted, Options, run
 
     try:
         namespaces = frozenset(int(x) for x in args.namespaces.split(",") if x.strip())
@@ -93,9 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
-    except OSError as e:
-        print(f"pipeline: cannot write output {args.out}: {e.strerror or e}", file=sys.stderr)
+    except OutputConflict as e:
+        print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as e:  # a full disk shows up in SQLite's scratch files too
+        reason = getattr(e, "strerror", None) or e
+        print(f"pipeline: cannot write output {args.out}: {reason}", file=sys.stderr)
+        return 2
+    except (Interrupted, KeyboardInterrupt) as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"\npipeline: stopped by {signal.Signals(signum).name}; {args.out}/ keeps its previous "
+              "outputs, the cache keeps the pages done", file=sys.stderr)
+        return 128 + signum
     if not args.quiet:
         print("\n".join(["", f"pipeline: wrote {args.out}/"] + ["  " + x for x in summary.lines()]),
               file=sys.stderr)

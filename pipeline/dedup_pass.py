@@ -5,8 +5,13 @@ Keys only, never texts: per paragraph its position, norm_hash, MinHash signature
 (it is the same code, `Dedup.decide`): exact = the first position per key; near = the best
 verified earlier candidate sharing an LSH band, pointing at that one's root. So the outputs do
 not depend on the sharding, the engine or the order tasks finish in.
-Out: `<shard>.dups`, {document number in the shard: {para_index: (kept doc_id, kept
-para_index, method, similarity)}}, read by finalize. State lives in an SQLite scratch file.
+The same doc id twice (a page in two monthly dumps, or twice in one dump): the first copy in
+input order is kept, a later copy becomes a `duplicate-page` row naming where the first was read
+(finalize.py), and its paragraphs are never seen here. The cache's new/changed/unchanged counts
+are taken here too, over the kept copies only.
+Out: `<shard>.dups`, {page number in the shard: {para_index: (kept doc_id, kept para_index,
+method, similarity)}, or ("duplicate-page", where the first copy was read)}, read by finalize;
+the run's CacheStats. State (keys, doc ids) lives in an SQLite scratch file, never in memory.
 """
 
 from __future__ import annotations
@@ -16,23 +21,31 @@ from pathlib import Path
 
 from .dedup import Dedup
 from .neardup import NearOptions
+from .pagecache import CacheStats
 from .shardmap import records
 
+DUPLICATE_PAGE = "duplicate-page"
 
-def dedup_pass(work: Path, shards: list[int], near: NearOptions) -> int:
-    """Decide every shard's duplicates; the number of duplicate paragraphs."""
+
+def dedup_pass(work: Path, shards: list[int], near: NearOptions) -> CacheStats:
+    """Decide every shard's duplicates (pages and paragraphs); the cache's counts."""
     step = Dedup(near, scratch=work / "dedup.sqlite")
-    total = 0
+    step.db.execute("CREATE TABLE ids (doc_id TEXT PRIMARY KEY, place TEXT)")
+    stats = CacheStats()
     try:
         for no in shards:
             found = {}
-            for doc_no, doc_id, paras in records(work / f"{no:05d}.keys"):
-                decided = step.decide(doc_id, paras)
+            for page_no, doc_id, place, cached, paras in records(work / f"{no:05d}.keys"):
+                if not step.db.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", (doc_id, place)).rowcount:
+                    first = step.db.execute("SELECT place FROM ids WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+                    found[page_no] = (DUPLICATE_PAGE, first)
+                    continue
+                setattr(stats, cached, getattr(stats, cached) + 1)
+                decided = step.decide(doc_id, paras) if paras is not None else None
                 if decided:
-                    found[doc_no] = decided
-                    total += len(decided)
+                    found[page_no] = decided
             (work / f"{no:05d}.dups").write_bytes(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         step.close()
         (work / "dedup.sqlite").unlink(missing_ok=True)
-    return total
+    return stats

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from .parallel import _pool, _terminate
+
 AHEAD = 2  # tasks in flight per worker process: bounds what is queued, not what is done
 
 
@@ -33,9 +35,10 @@ class Local:
     def _new_pool(self) -> ProcessPoolExecutor:
         import multiprocessing
 
-        # fork shares the already loaded dictionaries (OpenCC, jieba) with the workers for free.
+        # fork shares the already loaded dictionaries (OpenCC, jieba) with the workers for free;
+        # the workers die with this process and ignore Ctrl-C (parallel.py).
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+        return _pool(self.jobs, ctx)
 
     def map(self, fn: Callable, items: Iterable, args: tuple = (), retry_args: tuple | None = None) -> Iterator:
         if self.jobs <= 1:
@@ -75,9 +78,12 @@ class Local:
             self.pool = self._new_pool()
         return self.pool.submit(fn, *args).result()
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            if abort:
+                _terminate(self.pool)
+            else:
+                self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
 
@@ -89,6 +95,7 @@ class Dask:
         from dask.distributed import Client, LocalCluster
 
         self.cluster = None
+        self.futures: list = []
         if scheduler:
             self.client = Client(scheduler)
         else:
@@ -102,7 +109,7 @@ class Dask:
     def map(self, fn: Callable, items: Iterable, args: tuple = (), retry_args: tuple | None = None) -> Iterator:
         # Every task at once: the scheduler queues them (and keeps what a worker holds small);
         # results are taken in shard order, each released once read.
-        futures = [self.client.submit(fn, item, *args, pure=False) for item in items]
+        futures = self.futures = [self.client.submit(fn, item, *args, pure=False) for item in items]
         for i, future in enumerate(futures):
             yield future.result()
             futures[i] = None
@@ -111,7 +118,9 @@ class Dask:
     def call(self, fn: Callable, *args):
         return self.client.submit(fn, *args, pure=False).result()
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        if abort:  # tasks of this run still queued or running on the cluster
+            self.client.cancel([f for f in self.futures if f is not None], force=True)
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -19,6 +19,7 @@ from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
 from .neardup import NearOptions, lsh_keys, signatures
 from .normalise import script_of
+from .outdir import wide_csv_path
 from .tokens import Entities, keywords, tokenize
 from .values import infer_dtype, parse_date, parse_number
 
@@ -127,7 +128,7 @@ def _table(result: DocResult, doc_id: str, index: int, section: str, table: Tabl
         "caption": table.caption, "caption_original": table.caption_original,
         "n_rows": len(table.rows), "n_cols": len(columns), "columns": columns,
         "columns_original": list(table.columns_original), "column_types": dtypes,
-        "wide_csv": f"tables/{doc_id}__{index}.csv",
+        "wide_csv": wide_csv_path(doc_id, index),
     })
     wide = []
     for r, row in enumerate(table.rows):

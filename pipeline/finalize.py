@@ -18,10 +18,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 
 from .dedup import apply
+from .dedup_pass import DUPLICATE_PAGE
 from .model import Problem, Redirect
-from .parts import PartWriter
+from .write import PartWriter
 from .readers.xmldump import SkippedNamespace
-from .shardmap import Job, path, records
+from .shardmap import Job, PageOutcome, path, records
 
 SHOW_PROBLEMS = 100  # problem messages per shard passed back for the progress output
 
@@ -72,7 +73,6 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple]) -> Fi
             info.messages.append(p.message)
         writer.add("errors", [asdict(p)])
 
-    doc_no = 0
     try:
         for item in records(path(job, shard.no, "items")):
             if isinstance(item, Problem):
@@ -83,18 +83,29 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple]) -> Fi
             elif isinstance(item, SkippedNamespace):
                 info.skipped_ns[f"{item.source} ns={item.namespace}"] += item.pages
             else:
-                result, templates = item
-                info.dropped.update(dict(templates))
-                for p in result.problems:  # the page was read, with something worth knowing
-                    problem(p)
-                result, dups = apply(result, decisions.get(doc_no, {}))
-                doc_no += 1
-                _write(writer, result, dups, info.summary)
+                decision = decisions.get(item.no, {})
+                if isinstance(decision, tuple) and decision[0] == DUPLICATE_PAGE:
+                    problem(duplicate_page(item, decision[1]))
+                elif isinstance(item.outcome, Problem):
+                    problem(item.outcome)
+                else:
+                    result, templates = item.outcome
+                    info.dropped.update(dict(templates))
+                    for p in result.problems:  # the page was read, with something worth knowing
+                        problem(p)
+                    result, dups = apply(result, decision)
+                    _write(writer, result, dups, info.summary)
         info.counts = writer.close()
     except BaseException:
         writer.abort()
         raise
     return info
+
+
+def duplicate_page(page: PageOutcome, first: str) -> Problem:
+    return Problem(page.source, page.doc_id, "read", "duplicate-page",
+                   f"{page.source}: {page.title or page.doc_id}: doc id {page.doc_id} was already "
+                   f"read from {first}; the first copy is kept, this one is skipped")
 
 
 def _write(writer: PartWriter, result, dups: list[dict], summary: Counter) -> None:

@@ -6,15 +6,19 @@ dependency versions), so a changed page or a new release can never be served sta
 
 Layout of the cache folder (shared storage when workers are on other machines):
 - `packs/<run>-<shard>.pack`: the outcomes a shard computed, zlib-compressed pickles end to end,
-  with `<…>.entries` beside it listing (doc_id, key, offset, length). Written by one task each,
-  renamed into place when complete: no file is ever written by two processes.
+  with `<…>.entries` beside it listing (doc_id, key, offset, length). Written by one task each
+  (no file is ever written by two processes), appended as it goes: an entry is written only
+  after its bytes are flushed to the pack, every FLUSH_EVERY pages or FLUSH_SECONDS.
 - `index.sqlite`: doc_id -> (key, pack, offset, length) for every page of the last complete run.
   Only the coordinator writes it (at the end of a run, to a temporary file renamed over the old
   one); map tasks open it read-only and immutable, so nothing locks it over a network.
-A killed run's finished packs are folded into the index when the next run starts (`recover`),
-so its work is not lost. After a complete run, pages no longer in the inputs leave the index
-(`removed`) and packs nobody points at are deleted. An unreadable index or pack is a cache
-miss (the page is parsed again), never an error of the run.
+A killed or stopped run's packs are folded into the index when the next run starts (`prepare`),
+so the pages it did are not done again. After a complete run, pages no longer in the inputs
+leave the index (`removed`) and packs nobody points at are deleted.
+
+A cache is disposable, so it never stops a run: an index that is not a readable SQLite file is
+moved aside and rebuilt, an entry that does not unpickle is a miss, a folder that cannot be
+written switches the cache off; each is a `cache-corrupt` or `cache-unusable` row in `errors`.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .model import Problem
+
 INDEX = "index.sqlite"
 PACKS = "packs"
+FLUSH_EVERY = 50
+FLUSH_SECONDS = 5.0
 
 
 @dataclass
@@ -59,22 +68,27 @@ def _open_index(path: Path) -> sqlite3.Connection | None:
 
 
 class ShardCache:
-    """A map task's view of the cache: read the index and old packs, write its own pack."""
+    """A map task's view of the cache: read the index and old packs, append to its own pack."""
 
     def __init__(self, folder: Path | None, run_id: str, shard: str):
         self.stats = CacheStats()
         self.folder = folder
         self.entries: list[tuple] = []  # every page seen: (doc_id, key, pack, offset, length)
+        self.problems: list[Problem] = []  # for the map to write to `errors`
+        self.last = "new"  # what the last `get` found: new, changed or unchanged
         self.db = self.pack = None
         self.handles: dict[str, object] = {}
         if folder is None:
             return
         self.db = _open_index(folder / INDEX)
         self.name = f"{run_id}-{shard}"
-        (folder / PACKS).mkdir(parents=True, exist_ok=True)
-        self.tmp = folder / PACKS / f".{self.name}.pack.tmp"
-        self.pack = open(self.tmp, "wb")
-        self.written: list[tuple] = []
+        self.unflushed: list[tuple] = []
+        self.flushed = time.monotonic()
+        try:
+            self.pack = open(folder / PACKS / f"{self.name}.pack", "wb")
+            self.index = open(folder / PACKS / f"{self.name}.entries", "wb")
+        except OSError as e:
+            self._off(e)
 
     @property
     def enabled(self) -> bool:
@@ -89,18 +103,18 @@ class ShardCache:
                                       (doc_id,)).fetchone()
             except sqlite3.Error:
                 row = None
-        if row is None:
-            self.stats.new += 1
-            return None
-        if row[0] != key:
-            self.stats.changed += 1
+        self.last = "new" if row is None else "changed" if row[0] != key else "unchanged"
+        if self.last != "unchanged":
             return None
         try:
             value = pickle.loads(zlib.decompress(self._read(*row[1:])))
-        except Exception:  # a damaged or missing pack: parse the page again
-            self.stats.changed += 1
+        except Exception as e:  # a damaged or missing pack: a miss, replaced by this run's result
+            path = self.folder / PACKS / f"{row[1]}.pack"
+            self.problems.append(Problem(str(path), doc_id, "cache", "cache-corrupt",
+                                         f"{path}: entry for {doc_id} unreadable ({type(e).__name__}); "
+                                         "processed again"))
+            self.last = "changed"
             return None
-        self.stats.unchanged += 1
         self.entries.append((doc_id, *row))
         return value
 
@@ -118,57 +132,102 @@ class ShardCache:
         if self.pack is None:
             return
         blob = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        entry = (doc_id, key, self.name, self.pack.tell(), len(blob))
-        self.pack.write(blob)
-        self.entries.append(entry)
-        self.written.append(entry)
+        try:
+            entry = (doc_id, key, self.name, self.pack.tell(), len(blob))
+            self.pack.write(blob)
+            self.entries.append(entry)
+            self.unflushed.append(entry)
+            if len(self.unflushed) >= FLUSH_EVERY or time.monotonic() - self.flushed > FLUSH_SECONDS:
+                self._flush()
+        except OSError as e:
+            self._off(e)
+
+    def _flush(self) -> None:
+        """The pack's bytes first, then the entries that point into them."""
+        self.pack.flush()
+        for entry in self.unflushed:
+            pickle.dump(entry, self.index, protocol=pickle.HIGHEST_PROTOCOL)
+        self.index.flush()
+        self.unflushed = []
+        self.flushed = time.monotonic()
+
+    def _off(self, e: OSError) -> None:
+        """The pack cannot be written (a full disk, a read-only folder): go on without it."""
+        for f in (self.pack, getattr(self, "index", None)):
+            try:
+                if f is not None:
+                    f.close()
+            except OSError:
+                pass
+        self.pack = None
+        self.problems.append(Problem(str(self.folder), None, "cache", "cache-unusable",
+                                     f"{self.folder}: cannot write the cache ({e.strerror or e}); "
+                                     "this shard's pages are not cached"))
 
     def close(self) -> list[tuple]:
-        """Finish the pack (entries file first, then the pack under its final name); the entries
-        of every page seen, for the run's index."""
+        """Flush the pack; the entries of every page seen, for the run's index."""
         for f in self.handles.values():
             f.close()
         if self.db is not None:
             self.db.close()
         if self.pack is not None:
-            self.pack.close()
-            if self.written:
-                _write_pickle(self.folder / PACKS / f"{self.name}.entries", self.written)
-                os.replace(self.tmp, self.folder / PACKS / f"{self.name}.pack")
-            else:
-                self.tmp.unlink(missing_ok=True)
+            try:
+                self._flush()
+                self.pack.close()
+                self.index.close()
+            except OSError as e:
+                self._off(e)
         return self.entries
-
-
-def _write_pickle(path: Path, value) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, path)
 
 
 def _packs(folder: Path) -> set[str]:
     return {p.name.removesuffix(".pack") for p in (folder / PACKS).glob("*.pack")}
 
 
-def recover(folder: Path | None) -> int:
-    """Fold the finished packs of a killed run into the index; the number of pages added."""
-    if folder is None or not (folder / PACKS).is_dir():
-        return 0
-    db = _open_index(folder / INDEX)
-    known = {row[0] for row in db.execute("SELECT DISTINCT pack FROM pages")} if db else set()
-    if db:
-        db.close()
-    orphans = sorted(p for p in _packs(folder) if p not in known
-                     and (folder / PACKS / f"{p}.entries").is_file())
+def prepare(folder: Path | None) -> tuple[Path | None, list[Problem]]:
+    """Before a run: the cache folder to use (None: off) and what was wrong with it. A damaged
+    index is moved aside (so the run rebuilds it); the packs of a killed or stopped run are
+    folded into the index, so their pages are not done again."""
+    if folder is None:
+        return None, []
+    problems = []
+    try:
+        (folder / PACKS).mkdir(parents=True, exist_ok=True)
+        index = folder / INDEX
+        if index.exists() and _open_index(index) is None:
+            os.replace(index, folder / f"{INDEX}.damaged")
+            problems.append(Problem(str(index), None, "cache", "cache-corrupt",
+                                    f"{index}: the cache index was unreadable: rebuilt from the packs"))
+        _recover(folder)
+    except (OSError, sqlite3.Error) as e:
+        reason = getattr(e, "strerror", None) or e
+        return None, [Problem(str(folder), None, "cache", "cache-unusable",
+                              f"{folder}: cannot use the cache ({reason}); running without it")]
+    return folder, problems
+
+
+def _recover(folder: Path) -> int:
+    """Fold the packs the index does not know into it; the number of pages added."""
+    known = _packs_in_index(folder)
+    orphans = sorted(p for p in _packs(folder) if p not in known)
     if not orphans:
         return 0
     entries = []
     for name in orphans:
-        try:
-            entries += pickle.loads((folder / PACKS / f"{name}.entries").read_bytes())
-        except Exception:
-            continue
+        entries += _entries(folder / PACKS / f"{name}.entries")
     return _rebuild(folder, entries, keep_old=True)[0]
+
+
+def _entries(path: Path) -> list[tuple]:
+    """The entries a pack's file lists, up to the first one cut short by a kill."""
+    out = []
+    try:
+        with open(path, "rb") as f:
+            while True:
+                out.append(pickle.load(f))
+    except Exception:  # EOF, or a record cut short
+        pass
+    return out
 
 
 def commit(folder: Path | None, entries_files: list[Path]) -> int:
@@ -182,6 +241,7 @@ def commit(folder: Path | None, entries_files: list[Path]) -> int:
             yield from pickle.loads(path.read_bytes())
 
     _, removed = _rebuild(folder, entries(), keep_old=False)
+    (folder / f"{INDEX}.damaged").unlink(missing_ok=True)
     used = _packs_in_index(folder)
     for path in (folder / PACKS).iterdir():
         name = path.name.removesuffix(".pack").removesuffix(".entries")

@@ -5,11 +5,22 @@ Processes, not threads, because the parsers hold the GIL. At most `jobs * AHEAD`
 flight, so memory stays bounded however long the input is (a plain Pool.imap would read the
 whole dump ahead into its task queue). Results come back in input order, so outputs are the same
 with any number of jobs.
+
+Workers never outlive the run: they ask the kernel to SIGKILL them when their parent dies
+(Linux `PR_SET_PDEATHSIG`; elsewhere a thread watches the parent id), so even a SIGKILLed run
+leaves no workers behind; when the run stops on an exception (SIGTERM, Ctrl-C) the workers are
+terminated rather than waited for. They ignore SIGINT: Ctrl-C in a terminal reaches the whole
+process group, and the parent alone decides how to stop.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +41,48 @@ def _batches(items: Iterable, size_of: Callable) -> Iterator[list]:
             batch, size = [], 0
     if batch:
         yield batch
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_start(parent: int) -> None:
+    """Runs first in every worker process (see the module docstring)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the run's handler, inherited by fork
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _pool(jobs: int, ctx):
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_start,
+                               initargs=(os.getpid(),))
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now: a SIGTERMed run should not wait for their batches to finish."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _apply(fn: Callable, batch: list) -> list:
@@ -55,7 +108,7 @@ def ordered_map(fn: Callable, items: Iterable, jobs: int, needs_work: Callable =
     # fork shares the already loaded dictionaries (OpenCC, jieba) with the workers for free.
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     jobs = max(jobs, 1)
-    state = {"pool": ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)}
+    state = {"pool": _pool(jobs, ctx)}
     pending: deque = deque()
 
     def drain() -> Iterator:
@@ -65,7 +118,7 @@ def ordered_map(fn: Callable, items: Iterable, jobs: int, needs_work: Callable =
         except BrokenProcessPool:
             state["pool"].shutdown(wait=False, cancel_futures=True)
             done = [_isolated(fn, x, on_crash, ctx) for x in work]
-            state["pool"] = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+            state["pool"] = _pool(jobs, ctx)
             for i, (b, w, _) in enumerate(pending):  # they died with the pool: run them again
                 pending[i] = (b, w, state["pool"].submit(_apply, fn, w) if w else None)
         results = iter(done)
@@ -80,13 +133,16 @@ def ordered_map(fn: Callable, items: Iterable, jobs: int, needs_work: Callable =
                 yield from drain()
         while pending:
             yield from drain()
+    except BaseException:
+        _terminate(state["pool"])
+        raise
     finally:
         state["pool"].shutdown(wait=True, cancel_futures=True)
 
 
 def _isolated(fn: Callable, item, on_crash: Callable | None, ctx):
     """fn(item) in a process of its own, so one bad item cannot take others down with it."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+    with _pool(1, ctx) as pool:
         try:
             return pool.submit(fn, item).result()
         except BrokenProcessPool:

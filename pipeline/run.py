@@ -7,6 +7,13 @@ extract, key table) -> one global dedup pass over keys (dedup_pass.py) -> finali
 Per-shard stages run on an executor (executors.py: local process pool or Dask) that the stages
 know nothing about; the outputs are the same on either, for any --jobs.
 Nothing here touches argv.
+
+The same doc id twice (a page in two monthly dumps, or twice in one dump): the first copy in
+input order is the one kept; each later copy is a `duplicate-page` row in `errors` naming both
+places, and gives no other rows (decided by the global pass, dedup_pass.py).
+
+SIGTERM and SIGINT stop a run cleanly: workers are stopped, the cache keeps the pages done so
+far, temporary files go, the previous outputs stay, and `Interrupted` reaches the caller.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -27,7 +36,6 @@ from .executors import executor
 from .finalize import finalize_shard
 from .pagecache import CacheStats
 from .pages import Options, process_page  # noqa: F401  (the per-page chain's public names)
-from .parts import assemble
 from .plan import plan
 from .progress import Progress
 from .read import discover
@@ -88,6 +96,34 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+class Interrupted(Exception):
+    """SIGTERM or SIGINT arrived: the run stopped, its outputs were not replaced."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _interrupt(signum, frame):
+    raise Interrupted(signum)
+
+
+class _Signals:
+    """SIGTERM/SIGINT raise Interrupted in this process while a run is on (main thread only:
+    Python delivers signals there); the handlers the caller had come back afterwards."""
+
+    def __enter__(self):
+        self.saved = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self.saved[sig] = signal.signal(sig, _interrupt)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+
+
 def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool = False,
         cache_dir: Path | None = None, jobs: int = 1, engine: str = "local",
         scheduler: str | None = None) -> Summary:
@@ -95,9 +131,21 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     if not files:
         raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
     started = time.time()
+    with _Signals():
+        return _run(files, skipped, out, options, quiet, cache_dir, jobs, engine, scheduler, started)
+
+
+def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Path | None,
+         jobs: int, engine: str, scheduler: str | None, started: float) -> Summary:
     planned = plan(files, skipped)
     writer = OutputWriter(out)
-    pagecache.recover(cache_dir)
+    try:
+        cache_dir, notes = pagecache.prepare(cache_dir)
+    except BaseException:
+        writer.abort()
+        raise
+    if notes and planned.shards:  # the cache's own problems are rows of the first shard's errors
+        planned.shards[0] = replace(planned.shards[0], notes=tuple(notes) + planned.shards[0].notes)
     job = Job(options, writer.tmp / "work", cache_dir, run_id=f"{time.time_ns():x}-{os.getpid()}",
               isolate=engine != "local")  # Dask runs tasks on threads: pages go to a child process
     summary = Summary(skipped_files=planned.skipped)
@@ -115,9 +163,9 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
         for shard, info in zip(shards, runner.map(map_shard, shards, (job,), (replace(job, isolate=True),))):
             progress.file(f"shard {shard.name}", sum(_size(p.file.path) for p in shard.pieces if not p.ranged))
             progress.pages += info.documents
-            summary.cache.add(info.stats)
             ranges += info.ranges
-        runner.call(dedup_pass, job.work, [s.no for s in shards], options.near)
+        # Counted by the global pass: a later copy of a page is no page of this run's.
+        summary.cache = runner.call(dedup_pass, job.work, [s.no for s in shards], options.near)
         dropped: Counter[str] = Counter()
         skipped_ns: Counter[str] = Counter()
         counts = Counter()
@@ -131,13 +179,15 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
             skipped_ns.update(final.skipped_ns)
             counts.update(final.counts)
         progress.close()
-        assemble(writer.tmp)
         summary.cache.removed = pagecache.commit(cache_dir, [job.work / f"{s.name}.cache" for s in shards])
         shutil.rmtree(job.work, ignore_errors=True)
         rows = {name: counts.get(name, 0) for name in SCHEMAS}
-        writer.commit_parts(_manifest(files, planned, options, rows, dropped, skipped_ns,
+        writer.commit(_manifest(files, planned, options, rows, dropped, skipped_ns,
                                       summary.cache, jobs, engine, started))
     except BaseException:
+        if runner is not None:
+            runner.close(abort=True)  # a stopped run does not wait for its workers
+            runner = None
         writer.abort()
         raise
     finally:

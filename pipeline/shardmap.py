@@ -2,10 +2,11 @@
 
 Per shard, on any worker: read the shard's pieces, probe the cache (pagecache.py), run the
 per-page chain (pages.py) on what is not cached, and write
-- `<work>/<shard>.items`: every record in input order (pages' outcomes with their paragraphs'
-  MinHash data removed, redirects, problems, skipped-namespace counts), gzip'd pickles;
-- `<work>/<shard>.keys`: per document (its number in the shard, doc_id, and per paragraph
-  (para_index, norm_hash, signature, band keys)): all the global dedup pass reads;
+- `<work>/<shard>.items`: every record in input order (a `PageOutcome` per page, its paragraphs'
+  MinHash data removed; redirects, problems, skipped-namespace counts), gzip'd pickles;
+- `<work>/<shard>.keys`: per page its number in the shard, doc_id, where it was read, what the
+  cache found, and per paragraph (para_index, norm_hash, signature, band keys): all that the
+  global pass (dedup_pass.py) reads;
 - `<work>/<shard>.cache`: the cache entries of its pages, for the run's new cache index.
 Returns a small MapInfo. Nothing is shared with other shards while it runs.
 
@@ -52,6 +53,24 @@ class MapInfo:
     stats: CacheStats = field(default_factory=CacheStats)
     ranges: list[RangeRead] = field(default_factory=list)
     documents: int = 0
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """One page's outcome, (DocResult, dropped templates) or a Problem, with what names it."""
+
+    no: int  # the page's number in its shard
+    source: str
+    doc_id: str
+    title: str | None
+    outcome: object
+
+
+def place(page: RawPage) -> str:
+    """Where a page was read, for a later copy's duplicate-page message."""
+    meta = page.meta
+    when = f", revision {meta.revision_id} of {meta.timestamp}" if meta and meta.timestamp else ""
+    return f"{page.source} ({page.title or page.doc_id}{when})"
 
 
 @dataclass(frozen=True)
@@ -103,6 +122,8 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
     cache = ShardCache(job.cache, job.run_id, shard.name)
     token = job.options.token()
 
+    pages: list[tuple] = []  # (place, what the cache found) per page, in order
+
     def items():
         yield from shard.notes
         for piece in shard.pieces:
@@ -110,7 +131,9 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
                 if isinstance(item, RawPage):
                     key = page_key(item, token) if cache.enabled else ""
                     hit = cache.get(item.doc_id, key)
-                    yield _Todo(item, key) if hit is None else _from_cache(hit, item)
+                    yield from _drain(cache.problems)
+                    pages.append((place(item), cache.last))
+                    yield _Todo(item, key) if hit is None else (item, _from_cache(hit, item))
                 elif isinstance(item, RangeRead):
                     info.ranges.append(item)
                 else:
@@ -129,27 +152,41 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
                                     needs_work=lambda x: isinstance(x, _Todo),
                                     size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
                                     on_crash=_crashed, isolate=job.isolate):
-                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], _Todo):
-                    todo, item = item
+                if isinstance(item, tuple) and isinstance(item[0], _Todo):
+                    todo, outcome = item
                     # A timeout or a crash may not happen next time (a longer --page-timeout, a
                     # fix): only real outcomes are cached.
-                    if not (isinstance(item, Problem) and item.kind in TRANSIENT):
-                        cache.put(todo.page.doc_id, todo.key, item)
-                if isinstance(item, tuple):
-                    result, templates = item
-                    pickle.dump((info.documents, result.doc_id, keys_of(result.paragraphs)), keys,
-                                protocol=pickle.HIGHEST_PROTOCOL)
+                    if not (isinstance(outcome, Problem) and outcome.kind in TRANSIENT):
+                        cache.put(todo.page.doc_id, todo.key, outcome)
+                    item = todo.page, outcome
+                if isinstance(item, tuple):  # (RawPage, outcome)
+                    page, outcome = item
+                    no = info.documents
+                    where, found = pages[no]
+                    paras = None
+                    if isinstance(outcome, tuple):
+                        result, templates = outcome
+                        paras = keys_of(result.paragraphs)
+                        rows = [{k: v for k, v in row.items() if k not in ("_minhash", "_bands")}
+                                for row in result.paragraphs]
+                        outcome = replace(result, paragraphs=rows), templates
+                    pickle.dump((no, page.doc_id, where, found, paras), keys, protocol=pickle.HIGHEST_PROTOCOL)
+                    item = PageOutcome(no, page.source, page.doc_id, page.title, outcome)
                     info.documents += 1
-                    rows = [{k: v for k, v in row.items() if k not in ("_minhash", "_bands")}
-                            for row in result.paragraphs]
-                    item = replace(result, paragraphs=rows), templates
-                pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+                for record in [*_drain(cache.problems), item]:
+                    pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         gc.set_threshold(*gc_before)
         entries = cache.close()
     path(job, shard.no, "cache").write_bytes(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
     info.stats = cache.stats
     return info
+
+
+def _drain(problems: list) -> list:
+    out = problems[:]
+    problems.clear()
+    return out
 
 
 def records(file: Path):

@@ -1,11 +1,23 @@
 """Write: output rows in, Parquet + CSV files out, atomically.
 
-Rows stream in batches into Parquet row groups and, batch by batch, into `csv/<name>.csv` (UTF-8
-with BOM so Excel shows Chinese; list columns as JSON arrays) under `<out>/.tmp-<pid>/`: memory
-holds one batch per output, not the run, and with `--jobs` the CSV work overlaps the workers'
-instead of waiting for the end. On `commit()` everything is renamed into place with the
-manifest last: a killed run leaves the previous outputs or a stray `.tmp-*` folder, never a
-half-written file under a final name. Zero-row outputs are written with their schema.
+`PartWriter` (one per shard, on any worker) streams a shard's rows in batches into
+`<tmp>/<name>.parquet/part-<shard>.parquet` (row groups of BATCH_ROWS) and the same rows into
+`<tmp>/csv-parts/<name>/<shard>.csv` (no header); wide tables into `<tmp>/tables/`. Memory holds
+one batch per output. Part names depend on the shard only, so a retried task overwrites its own
+parts, and they sort in input order: pyarrow, pandas, polars and duckdb read a folder as one
+table. `assemble` (at commit) gives a table no shard had rows for one empty part with its
+schema, and writes each `csv/<name>.csv` (UTF-8 with BOM so Excel shows Chinese; list columns
+as JSON arrays) as BOM, header, then the parts in order.
+
+`OutputWriter` owns the output folder: it holds its lock, replaces only what an earlier run
+wrote (see outdir.py), and on `commit()` renames everything into place with the manifest last
+(which lists the files it wrote): a killed run leaves the previous outputs or a stray `.tmp-*`
+folder (removed by the next run), never a half-written file under a final name.
+
+CSV cells that Excel or LibreOffice would run as a formula (text starting with `=`, `+`, `-`,
+`@`, a tab or a carriage return) get a leading `'`, as OWASP advises against CSV injection;
+numbers such as `-3.5` and dash placeholders (`-`, `--`) are left alone. Parquet keeps the text
+as it is.
 """
 
 from __future__ import annotations
@@ -14,36 +26,80 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 from json.encoder import encode_basestring
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .outdir import Lock, check_ownership, inside, wide_csv_path
 from .schemas import SCHEMAS
 
 BATCH_ROWS = 5_000  # rows per output held before a row group is written
 # Written by hand, not with the utf-8-sig codec: that codec's Python-level encoder ran for every
 # row csv.writer wrote (about a tenth of a rerun's time).
 BOM = "\ufeff"
+# What a spreadsheet reads as the start of a formula (OWASP "CSV Injection"), and what it reads as
+# a number or a plain dash, which stay as they are.
+_FORMULA_START = r"^[=+\-@\t\r]"
+_HARMLESS = re.compile(r"[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?|-+")
 
 
 class OutputWriter:
     def __init__(self, out: Path):
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(".tmp-*"):
-            if not _alive(stale.name.removeprefix(".tmp-")):  # a killed run's; not a running one's
+        self.lock = Lock(out)
+        try:
+            check_ownership(out, self.outputs())
+            # We hold the lock, so every .tmp-*/.old-* is a killed run's: SIGKILL or a power cut.
+            for stale in [*out.glob(".tmp-*"), *out.glob(".old-*")]:
                 shutil.rmtree(stale, ignore_errors=True)
-        self.tmp = out / f".tmp-{os.getpid()}"
-        (self.tmp / "tables").mkdir(parents=True)
-        (self.tmp / "csv").mkdir()
+            self.tmp = out / f".tmp-{os.getpid()}"
+            (self.tmp / "tables").mkdir(parents=True)
+            (self.tmp / "csv").mkdir()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    @staticmethod
+    def outputs() -> list[str]:
+        """The top-level files and table folders a run writes (besides csv/ and tables/)."""
+        return [f"{name}.parquet" for name in SCHEMAS] + ["manifest.json"]
+
+    def commit(self, manifest: dict) -> None:
+        """The parts in the temporary folder (PartWriter) become the outputs, the manifest last."""
+        assemble(self.tmp)
+        manifest = {**manifest, "files": sorted(
+            self.outputs() + [f"csv/{name}.csv" for name in SCHEMAS])}
+        manifest_tmp = self.tmp / "manifest.json"
+        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for folder in [f"{name}.parquet" for name in SCHEMAS] + ["csv", "tables"]:
+            _replace_dir(self.tmp / folder, self.out / folder)
+        os.replace(manifest_tmp, self.out / "manifest.json")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.lock.release()
+
+    def abort(self) -> None:
+        """Drop this run's temporary files (on any failure, a full disk included) and unlock."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.lock.release()
+
+
+class PartWriter:
+    """One shard's rows -> its part files under the run's temporary folder (module docstring)."""
+
+    def __init__(self, tmp: Path, part: int):
+        self.tmp = tmp
+        self.part = f"{part:05d}"
         self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.csv_files: dict[str, tuple] = {}  # name -> (open file, csv.writer)
         self.counts: dict[str, int] = {name: 0 for name in SCHEMAS}
-        self.made: set[Path] = {self.tmp / "tables"}
+        self.made: set[Path] = set()
 
     def add(self, name: str, rows: list[dict]) -> None:
         if not rows:
@@ -54,15 +110,17 @@ class OutputWriter:
             self._flush(name)
 
     def add_wide_table(self, doc_id: str, index: int, columns: list[str], rows: list[list[str]]) -> None:
-        path = self.tmp / "tables" / f"{doc_id}__{index}.csv"
-        if path.parent not in self.made:  # one mkdir per folder, not per table
+        path = self.tmp / wide_csv_path(doc_id, index)
+        if path.parent not in self.made:  # one mkdir (and one check) per folder, not per table
+            if not inside(self.tmp / "tables", path.parent):  # never, by construction: a guard
+                raise ValueError(f"table path outside the output folder: {path}")
             path.parent.mkdir(parents=True, exist_ok=True)
             self.made.add(path.parent)
         text = io.StringIO()
         text.write(BOM)
         w = csv.writer(text)
-        w.writerow(columns)
-        w.writerows(rows)
+        w.writerow([defuse(c) for c in columns])
+        w.writerows([[defuse(c) for c in row] for row in rows])
         path.write_bytes(text.getvalue().encode("utf-8"))  # no text-file layer (codec set-up) per table
 
     def _flush(self, name: str) -> None:
@@ -70,59 +128,56 @@ class OutputWriter:
         columns = [[row.get(n) for row in self.buffers[name]] for n in schema.names]
         table = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
         if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.tmp / f"{name}.parquet", schema)
+            folder = self.tmp / f"{name}.parquet"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.writers[name] = pq.ParquetWriter(folder / f"part-{self.part}.parquet", schema)
+            folder = self.tmp / "csv-parts" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            f = open(folder / f"{self.part}.csv", "w", encoding="utf-8", newline="")
+            self.csv_files[name] = f, csv.writer(f)  # csv.writer writes None as an empty field
         self.writers[name].write_table(table)
         self.buffers[name] = []
-        if name not in self.csv_files:
-            f = open(self.tmp / "csv" / f"{name}.csv", "w", encoding="utf-8", newline="")
-            f.write(BOM)
-            self.csv_files[name] = f, csv.writer(f)  # csv.writer writes None as an empty field
-            self.csv_files[name][1].writerow(schema.names)
         self.csv_files[name][1].writerows(_csv_rows(table, columns))
 
-    def commit(self, manifest: dict) -> None:
+    def close(self) -> dict[str, int]:
         for name in SCHEMAS:
-            if self.buffers[name] or name not in self.writers:
+            if self.buffers[name]:
                 self._flush(name)
-            self.writers[name].close()
-            self.csv_files[name][0].close()
-        manifest_tmp = self.tmp / "manifest.json"
-        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        for name in SCHEMAS:
-            os.replace(self.tmp / f"{name}.parquet", self.out / f"{name}.parquet")
-        for folder in ("csv", "tables"):
-            _replace_dir(self.tmp / folder, self.out / folder)
-        os.replace(manifest_tmp, self.out / "manifest.json")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def commit_parts(self, manifest: dict) -> None:
-        """The sharded run's commit: the temporary folder holds every table as a folder of
-        parts (parts.py), csv/ and tables/; they replace the old outputs, the manifest last."""
-        for name in self.writers:  # nothing was added through this writer
-            self.writers[name].close()
-        manifest_tmp = self.tmp / "manifest.json"
-        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        for folder in [f"{name}.parquet" for name in SCHEMAS] + ["csv", "tables"]:
-            _replace_dir(self.tmp / folder, self.out / folder)
-        os.replace(manifest_tmp, self.out / "manifest.json")
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        for closable in [*self.writers.values(), *(f for f, _ in self.csv_files.values())]:
+            closable.close()
+        return self.counts
 
     def abort(self) -> None:
-        for w in self.writers.values():
-            w.close()
-        for f, _ in self.csv_files.values():
-            f.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        for closable in [*self.writers.values(), *(f for f, _ in self.csv_files.values())]:
+            try:
+                closable.close()
+            except Exception:  # a full disk fails the close too; the files go with the folder
+                pass
 
 
-def _alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
+def assemble(tmp: Path) -> None:
+    """Every table's folder (an empty part if it has none) and its one CSV, in part order."""
+    for name, schema in SCHEMAS.items():
+        folder = tmp / f"{name}.parquet"
+        folder.mkdir(exist_ok=True)
+        if not any(folder.glob("part-*.parquet")):
+            pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+        head = io.StringIO()
+        head.write(BOM)
+        csv.writer(head).writerow(schema.names)
+        with open(tmp / "csv" / f"{name}.csv", "wb") as out:
+            out.write(head.getvalue().encode("utf-8"))
+            for part in sorted((tmp / "csv-parts" / name).glob("*.csv")):
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+    shutil.rmtree(tmp / "csv-parts", ignore_errors=True)
+
+
+def defuse(value):
+    """A CSV cell that a spreadsheet would not run as a formula (see the module docstring)."""
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r" and not _HARMLESS.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _replace_dir(new: Path, final: Path) -> None:
@@ -156,7 +211,11 @@ def _csv_rows(table: pa.Table, columns: list[list]):
         if pa.types.is_list(field.type):
             cols.append(["" if v is None else _json_strings(v) for v in columns[i]])
         else:
-            cols.append(table.column(i).to_pylist())
+            values = table.column(i).to_pylist()
+            if pa.types.is_string(field.type) and pc.any(
+                    pc.match_substring_regex(table.column(i), _FORMULA_START)).as_py():
+                values = [defuse(v) for v in values]
+            cols.append(values)
     return zip(*cols)
 
 
