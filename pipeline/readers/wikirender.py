@@ -24,11 +24,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-import mwparserfromhell
 from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Tag,
                                     Template, Text, Wikilink)
 
 from ..model import InfoboxField, Link
+from . import leantree
 from . import templates as T
 from .links import title_of
 
@@ -285,7 +285,7 @@ class Renderer:
             self.noteta.append(node)
         elif key == "displaytitle":
             value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
-            self.displaytitle.append(self.text_of(mwparserfromhell.parse(value)).strip())
+            self.displaytitle.append(self.text_of(leantree.parse(value)).strip())
         elif T.is_infobox(key) or (T.may_be_infobox(key)
                                    and _fields_on_own_lines(node) >= T.INFOBOX_MIN_FIELDS):
             self.read_infobox(node)

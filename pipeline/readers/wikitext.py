@@ -24,11 +24,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-import mwparserfromhell
 from mwparserfromhell.nodes import Heading, Tag, Template, Text, Wikilink
 
 from ..convert import Markup, markup_end, parse_markup, rules_from_markup, split_markup
 from ..grid import build_table
+from . import leantree
 from . import templates as T
 from ..model import (ConversionRule, Document, Link, ListBlock, ListItem, Paragraph, Problem, RawPage,
                      Section)
@@ -250,9 +250,9 @@ def render_templates(text: str) -> tuple[str, Counter]:
     Returns the text and the dropped templates by name."""
     renderer = Renderer()
     out = []
-    for node in mwparserfromhell.parse(protect_converter_pipes(text)).nodes:
+    for node in leantree.parse(protect_converter_pipes(text)).nodes:
         if isinstance(node, Template):
-            out.append(renderer.inline(mwparserfromhell.parse(str(node)))[0])
+            out.append(renderer.inline(leantree.parse(str(node)))[0])
         else:
             out.append(str(node))
     return finish("".join(out)), renderer.dropped
@@ -279,7 +279,7 @@ def parse_wikitext(page: RawPage) -> Document:
     renderer = Renderer()
     problems: list[Problem] = []
     try:
-        code = mwparserfromhell.parse(close_tables(protect_converter_pipes(text)))
+        code = leantree.parse(close_tables(protect_converter_pipes(text)))
         stream: list = []
         renderer.stream(code, stream)
         assembler = _Assembler()
