@@ -8,7 +8,9 @@ order whatever finishes first.
 - Loose files (and plain .xml/.bz2/.gz dumps, which cannot be cut without reading them) are
   taken whole, consecutive ones grouped up to LOOSE_FILES files or LOOSE_BYTES bytes a shard.
 - A Wikimedia multistream dump (`…-multistream.xml.bz2` with its `…-multistream-index.txt.bz2`
-  beside it) is cut by the index into ranges of STREAMS_PER_SHARD streams (100 pages each);
+  beside it) is cut by the index into ranges of STREAMS_PER_SHARD streams (100 pages each), or
+  fewer for a small dump, so it has MIN_SHARDS shards if it can (the layout depends on the dump
+  alone, never on --jobs or the engine);
   each worker decompresses its own range. The index is paired with its dump and never read as
   a document; an index whose dump is not among the inputs is skipped (listed in the manifest).
   A damaged index leaves the dump whole, with an `errors` row.
@@ -25,7 +27,8 @@ from .read import InputFile
 
 LOOSE_FILES = 256
 LOOSE_BYTES = 8 * 1024 * 1024
-STREAMS_PER_SHARD = 10  # 1000 pages: zhwiki's ~1.4 M articles (of ~4 M pages) are a few thousand shards
+STREAMS_PER_SHARD = 10  # at most 1000 pages a shard: zhwiki's ~4 M pages are about 4,000 shards
+MIN_SHARDS = 32  # a smaller dump gets shorter ranges (down to one stream), so workers stay busy
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def plan(files: list[InputFile], skipped: list[str] = ()) -> Plan:
 
 
 def _cut(out: Plan, f: InputFile, index: Path) -> None:
-    """The shards of one multistream dump: STREAMS_PER_SHARD streams each, in file order."""
+    """The shards of one multistream dump, ranges of streams in file order (module docstring)."""
     try:
         offsets = multistream.stream_offsets(index)
     except (OSError, EOFError, ValueError) as e:
@@ -110,7 +113,8 @@ def _cut(out: Plan, f: InputFile, index: Path) -> None:
     if not offsets or offsets[0] == 0:  # no separate header stream to give every range
         out.shards.append(Shard(len(out.shards), (Piece(f),)))
         return
-    starts = offsets[::STREAMS_PER_SHARD]
+    per = max(1, min(STREAMS_PER_SHARD, len(offsets) // MIN_SHARDS))
+    starts = offsets[::per]
     for part, start in enumerate(starts):
         end = starts[part + 1] if part + 1 < len(starts) else None
         piece = Piece(f, header_end=offsets[0], start=start, end=end, part=part, ranged=True)

@@ -29,6 +29,7 @@ GOLDEN_INPUTS = sorted({p for case in cases().values() for p in case["inputs"]})
 def small_shards(monkeypatch):
     """Two streams (200 pages) a shard, so the generated dump is three shards."""
     monkeypatch.setattr(plan_module, "STREAMS_PER_SHARD", 2)
+    monkeypatch.setattr(plan_module, "MIN_SHARDS", 1)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,11 @@ def test_plan_pairs_the_index_with_its_dump_and_cuts_by_streams(dump, small_shar
     planned = plan(*discover([alone]))
     assert [f.source for f in planned.files] == ["a.txt"]
     assert planned.skipped == ["zhwiki-20261101-pages-articles-multistream-index.txt.bz2"]
+
+
+def test_a_small_dump_is_cut_finer_so_every_worker_has_work(dump):
+    (shard, *rest) = plan(*discover([dump])).shards  # 5 page streams, fewer than MIN_SHARDS
+    assert len(rest) == 4 and all(s.pieces[0].part == i + 1 for i, s in enumerate(rest))
 
 
 def test_loose_files_are_grouped_in_input_order(tmp_path, monkeypatch):
