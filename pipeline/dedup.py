@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .convert import converter
-from .neardup import NearIndex, NearOptions, scratch_db, select_in
+from .neardup import NearIndex, NearOptions, lsh_keys, scratch_db, select_in, signatures
 
 
 class _Dropped(dict):
@@ -114,24 +114,38 @@ class Dedup:
         return {index: (*pointers[first], method, round(similarity, 4))
                 for index, (first, method, similarity) in found.items()}
 
-    def __call__(self, result):
-        """One DocResult in, (the same with its duplicates moved out, duplicate rows) out."""
-        return apply(result, self.decide(result.doc_id, keys_of(result.paragraphs)))
+    def __call__(self, result, keys: list[tuple] | None = None):
+        """One DocResult (and its `page_keys`; without them, exact keys only) in, (the same with
+        its duplicates moved out, duplicate rows) out."""
+        return apply(result, self.decide(result.doc_id, keys_of(result.paragraphs) if keys is None else keys))
 
     def close(self) -> None:
         self.db.close()
 
 
+def page_keys(paragraphs: list[dict], near: NearOptions = NearOptions()) -> list[tuple]:
+    """The per-page half of dedup, run with the page chain (in the workers, cached with the
+    page): sets each row's `norm_hash` (an output column) and returns what the global pass
+    needs, per paragraph (para_index, norm_hash, MinHash signature or None, LSH band keys or
+    None), so the one global pass hashes nothing."""
+    norms = [dedup_text(row["text_original"]) for row in paragraphs]
+    for row, norm in zip(paragraphs, norms):
+        row["norm_hash"] = hash_key(norm)
+    sigs = signatures(norms, near)
+    long = [i for i, sig in enumerate(sigs) if sig is not None]
+    bands = dict(zip(long, lsh_keys([sigs[i] for i in long], near)))
+    return [(row["para_index"], row["norm_hash"], sigs[i], bands.get(i)) for i, row in enumerate(paragraphs)]
+
+
 def keys_of(paragraphs: list[dict]) -> list[tuple]:
-    """What the global pass needs of a document's paragraphs (see Dedup.decide)."""
-    return [(r["para_index"], r["norm_hash"], r.get("_minhash"), r.get("_bands")) for r in paragraphs]
+    """Exact keys only, from rows that carry their norm_hash (the sequential `dedup` below)."""
+    return [(r["para_index"], r["norm_hash"], None, None) for r in paragraphs]
 
 
 def apply(result, found: dict[int, tuple[str, int, str, float]]):
     """A DocResult with the pass's decisions applied: (kept paragraphs, duplicate rows)."""
     kept, dups = [], []
     for row in result.paragraphs:
-        row = {k: v for k, v in row.items() if k not in ("_minhash", "_bands")}
         decision = found.get(row["para_index"])
         if decision is None:
             kept.append(row)

@@ -1,6 +1,7 @@
-"""The per-page chain: a RawPage in, (DocResult, dropped templates) or a Problem out.
+"""The per-page chain: a RawPage in, (DocResult, dropped templates, dedup keys) or a Problem out.
 
-parse -> normalise -> extract, pure, bounded in time by `Options.page_timeout` (SIGALRM, so it
+parse -> normalise -> extract -> the per-page half of dedup (`dedup.page_keys`: each
+paragraph's key, MinHash signature and LSH bands, for the global pass), pure, bounded in time by `Options.page_timeout` (SIGALRM, so it
 must run on a process's main thread: the map stage runs it in a child process where it is not,
 see shardmap.py). A page whose chain raises becomes a Problem naming the stage; the run goes on.
 """
@@ -11,6 +12,7 @@ import signal
 import threading
 from dataclasses import dataclass
 
+from .dedup import page_keys
 from .extract import extract
 from .model import Problem, RawPage
 from .neardup import NearOptions
@@ -30,7 +32,7 @@ class Options:
         return f"variant={self.variant};near={self.near!r}"
 
 
-TRANSIENT = frozenset({"timeout", "too-deep", "parse-error", "normalise-error", "extract-error",
+TRANSIENT = frozenset({"timeout", "too-deep", "parse-error", "normalise-error", "extract-error", "dedup-error",
                        "worker-crash"})
 
 
@@ -74,7 +76,9 @@ def process_page(page: RawPage, options: Options):
         stage = "normalise"
         doc = normalise_document(doc, options.variant)
         stage = "extract"
-        return extract(doc, options.near), doc.dropped_templates
+        result = extract(doc)
+        stage = "dedup"
+        return result, doc.dropped_templates, page_keys(result.paragraphs, options.near)
     except Exception as e:
         if not (isinstance(e, PageTimeout) or alarm.fired):
             return _failed(page, stage, label, e)

@@ -26,7 +26,6 @@ from functools import partial
 from pathlib import Path
 
 from .cache import page_key
-from .dedup import keys_of
 from .model import Problem, RawPage
 from .pagecache import CacheStats, ShardCache
 from .pages import GC_THRESHOLD, TRANSIENT, Options, process_page
@@ -85,9 +84,9 @@ def _from_cache(hit, page: RawPage):
     """A cached outcome, told which file the page now comes from (dumps are renamed monthly)."""
     if isinstance(hit, Problem):
         return replace(hit, source=page.source)
-    result, templates = hit
+    result, templates, keys = hit
     result.document["source"] = page.source
-    return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates
+    return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates, keys
 
 
 def _crashed(todo: _Todo):
@@ -164,12 +163,9 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
                     no = info.documents
                     where, found = pages[no]
                     paras = None
-                    if isinstance(outcome, tuple):
-                        result, templates = outcome
-                        paras = keys_of(result.paragraphs)
-                        rows = [{k: v for k, v in row.items() if k not in ("_minhash", "_bands")}
-                                for row in result.paragraphs]
-                        outcome = replace(result, paragraphs=rows), templates
+                    if isinstance(outcome, tuple):  # the key table goes to the global pass
+                        result, templates, paras = outcome
+                        outcome = result, templates
                     pickle.dump((no, page.doc_id, where, found, paras), keys, protocol=pickle.HIGHEST_PROTOCOL)
                     item = PageOutcome(no, page.source, page.doc_id, page.title, outcome)
                     info.documents += 1
