@@ -18,8 +18,30 @@ JOBS   ?= 1
 ENGINE ?= local
 ARGS   ?=
 
-RAW_FILES := $(shell find $(RAW) -type f -not -name '.*' 2>/dev/null | sort)
 CODE      := $(shell find pipeline -name '*.py' 2>/dev/null | sort) pyproject.toml
+
+# What a run depends on besides the code, as two stamp files that are rewritten only when their
+# text changes, so Make's time comparison sees a change of option or input:
+# - the options (`make run VARIANT=zh-hk` after `make run` reruns; the cache keeps it cheap);
+# - the input files with their sizes and times (a deleted or renamed input reruns too). Input
+#   names are never Make prerequisites, so names with spaces (raw/my file.txt) work.
+# Written while the Makefile is read (only when `run` is asked for), so `make -n run` and
+# `make -q run` answer correctly without running anything.
+OPTIONS       := --variant $(VARIANT) --jobs $(JOBS) --engine $(ENGINE) $(ARGS)
+OPTIONS_STAMP := $(OUT)/.make-options
+INPUTS_STAMP  := $(OUT)/.make-inputs
+ifneq ($(filter run $(OUT)/manifest.json,$(MAKECMDGOALS)),)
+INPUTS := $(shell find -L $(RAW) -type f -not -name '.*' -printf '%p\t%s\t%T@\n' 2>/dev/null | LC_ALL=C sort)
+$(shell mkdir -p $(OUT))
+ifneq ($(OPTIONS),$(file < $(OPTIONS_STAMP)))
+$(file > $(OPTIONS_STAMP),$(OPTIONS))
+endif
+ifneq ($(INPUTS),$(file < $(INPUTS_STAMP)))
+$(file > $(INPUTS_STAMP),$(INPUTS))
+endif
+endif
+# Written above; this rule only keeps Make from stopping if one is missing.
+$(OPTIONS_STAMP) $(INPUTS_STAMP): ;
 
 .PHONY: help setup run test golden bench clean distclean
 
@@ -36,11 +58,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv/ and install the project with its pinned dependencies
 
-# The manifest is written last, so it stands for the whole output set: it is rebuilt when an
-# input file or the code is newer than it. Changing VARIANT/JOBS/ENGINE/ARGS or deleting an input is
-# not a file change: run `make clean run` (the cache keeps that cheap).
-$(OUT)/manifest.json: $(RAW_FILES) $(CODE) $(STAMP)
-	$(PY) -m pipeline run --raw $(RAW) --out $(OUT) --cache $(CACHE) --variant $(VARIANT) --jobs $(JOBS) --engine $(ENGINE) $(ARGS)
+# The manifest is written last, so it stands for the whole output set: it is rebuilt when the
+# inputs, the options or the code changed since it was written.
+$(OUT)/manifest.json: $(INPUTS_STAMP) $(OPTIONS_STAMP) $(CODE) $(STAMP)
+	$(PY) -m pipeline run --raw $(RAW) --out $(OUT) --cache $(CACHE) $(OPTIONS)
 
 run: $(OUT)/manifest.json ## Set up, then run the pipeline on raw/ into output/
 

@@ -66,7 +66,8 @@ def extract(doc: Document) -> DocResult:
     result.document.update({
         "doc_id": doc.doc_id, "source": doc.source, "format": doc.format,
         "title": doc.title, "title_original": doc.title_original, "script": doc.script,
-        "categories": list(doc.categories), "n_tables": table_index,
+        "categories": list(doc.categories), "categories_display": list(doc.categories_display),
+        "n_tables": table_index,
         "n_members": len(result.members), "content_sha256": doc.content_sha256,
         "wiki": meta.wiki if meta else None, "page_id": meta.page_id if meta else None,
         "revision_id": meta.revision_id if meta else None,

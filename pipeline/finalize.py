@@ -112,7 +112,7 @@ def _write(writer: PartWriter, result, dups: list[dict], summary: Counter) -> No
     summary["documents"] += 1
     summary["paragraphs"] += len(result.paragraphs)
     summary["duplicates"] += len(dups)
-    for name in ("tables", "members", "links"):
+    for name in ("tables", "members", "links", "infobox", "keywords"):
         summary[name] += len(getattr(result, name))
     writer.add("documents", [result.document])
     writer.add("paragraphs", result.paragraphs)

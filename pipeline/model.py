@@ -138,7 +138,7 @@ class Document:
     format: str
     title_original: str
     blocks: tuple[Block, ...]
-    categories: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # as written: category names are page titles
     category_links: tuple[Link, ...] = ()
     infobox: tuple[InfoboxField, ...] = ()
     rules: tuple[ConversionRule, ...] = ()
@@ -151,6 +151,7 @@ class Document:
     problems: tuple[Problem, ...] = ()  # kept the page, but something is worth a row in errors
     # set by normalise: (heading as parsed, author's branch, target variant), for section columns
     headings: tuple[tuple[str, str, str], ...] = ()
+    categories_display: tuple[str, ...] = ()  # set by normalise: the categories in the target variant
 
 
 @dataclass(frozen=True)

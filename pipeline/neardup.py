@@ -28,9 +28,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.minhash import _fmix  # affine32's input mix, so values match MinHash's own
-from datasketch.lsh import _optimal_param  # the band layout MinHashLSH would choose
+
+# datasketch is not imported on a run's path: importing any part of it imports all of it, with
+# scipy (for the band-layout optimiser), about 0.4 s of every run's start. The three things we
+# take from it are reproduced here and checked against it by tests/test_neardup.py: the
+# permutations of `MinHash(scheme="affine32")`, its input mix, and the layout `MinHashLSH` chooses.
 
 
 SCHEME = "affine32"  # datasketch 2's default; named so signatures round-trip through the cache
@@ -52,9 +54,23 @@ class NearOptions:
 
 
 @lru_cache(maxsize=4)
-def _permutations(num_perm: int, seed: int):
-    """Drawn once: building them is most of what a fresh MinHash costs."""
-    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+def _permutations(num_perm: int, seed: int) -> np.ndarray:
+    """`MinHash(num_perm=…, seed=…, scheme="affine32").permutations`: odd multipliers `a` and
+    offsets `b`, drawn in datasketch 2.0's order from numpy's legacy seeded generator."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, datasketch's `_fmix(hv, 32)`: affine32 mixes each input
+    hash with it once before permuting."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
 
 
 def _windows(text: str, n: int) -> np.ndarray:
@@ -128,7 +144,7 @@ def _sign_group(texts: list[str], group: list[int], opts: NearOptions, out: list
     for k in range(1, n):  # texts are at least n long, so these stay inside the previous text
         keep[offsets[1:] - k] = False
     counts = lengths - n + 1
-    hv = _fmix((h[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32), 32)
+    hv = _fmix32((h[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     a, b = _permutations(opts.num_perm, opts.seed)
     seg = np.repeat(np.arange(len(group)), counts)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
@@ -165,9 +181,20 @@ def band_keys(values: np.ndarray, bands: int, rows: int) -> list[list[int]]:
     return h.view(np.int64).tolist()
 
 
+# (threshold, num_perm, false positive weight, false negative weight) -> (bands, rows), as
+# datasketch's optimiser chooses them; the default options' entry saves importing it (and scipy).
+LAYOUTS = {(0.8, 128, 0.1, 0.9): (14, 9)}
+
+
 @lru_cache(maxsize=4)
 def _layout(opts: NearOptions) -> tuple[int, int]:
-    return _optimal_param(opts.threshold, opts.num_perm, *opts.lsh_weights)
+    """The LSH band layout `MinHashLSH` would choose for these options."""
+    key = (opts.threshold, opts.num_perm, *opts.lsh_weights)
+    if key in LAYOUTS:
+        return LAYOUTS[key]
+    from datasketch.lsh import _optimal_param  # other options: ask it (about 0.4 s of imports)
+
+    return _optimal_param(*key)
 
 
 def lsh_keys(sigs: list[bytes], opts: NearOptions) -> list[list[int]]:

@@ -230,7 +230,8 @@ def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
     infobox = tuple(replace(f, value_original=n.original(f.value_original),
                             value=n.target(f.value_original), links=n.links(f.links)) for f in doc.infobox)
     normalised = replace(doc, blocks=blocks, title=title, title_original=title_original,
-                         infobox=infobox, category_links=n.links(doc.category_links))
+                         infobox=infobox, category_links=n.links(doc.category_links),
+                         categories_display=tuple(n.target(c) for c in doc.categories))
     script = "ja" if src == "ja" else script_of(*_texts(normalised))
     headings = sorted({h for b in doc.blocks for h in b.section})
     return replace(normalised, script=script,

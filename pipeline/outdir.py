@@ -95,11 +95,11 @@ def previous_files(out: Path) -> set[str] | None:
         return None
     if not isinstance(manifest, dict) or "pipeline_version" not in manifest:
         return None
-    files = set(manifest.get("files") or [])
-    if not files:  # a manifest from before the list existed: its fixed names
+    files = set(manifest.get("files") or []) | {"manifest.json"}
+    if len(files) == 1:  # a manifest from before the list existed: its fixed names
         from .schemas import SCHEMAS
 
-        files = {f"{n}.parquet" for n in SCHEMAS} | {f"csv/{n}.csv" for n in SCHEMAS}
+        files |= {f"{n}.parquet" for n in SCHEMAS} | {f"csv/{n}.csv" for n in SCHEMAS}
     try:
         import pyarrow.parquet as pq
 

@@ -38,7 +38,7 @@ from .pagecache import CacheStats
 from .pages import Options, process_page  # noqa: F401  (the per-page chain's public names)
 from .plan import plan
 from .progress import Progress
-from .read import discover
+from .read import discover, file_identity
 from .schemas import SCHEMAS
 from .shardmap import Job, map_shard
 from .tokens import initialise as initialise_tokens
@@ -53,8 +53,11 @@ class Summary:
     tables: int = 0
     members: int = 0
     links: int = 0
+    infobox: int = 0
+    keywords: int = 0
     redirects: int = 0
     problems: int = 0
+    seconds: float = 0.0
     cache: CacheStats = field(default_factory=CacheStats)
     skipped_files: list[str] = field(default_factory=list)
 
@@ -67,8 +70,11 @@ class Summary:
             f"tables      {self.tables}",
             f"members     {self.members}",
             f"links       {self.links}",
+            f"infobox     {self.infobox} fields",
+            f"keywords    {self.keywords}",
             f"redirects   {self.redirects}",
             f"problems    {self.problems}" + (" (see errors.parquet)" if self.problems else ""),
+            f"time        {self.seconds:.1f} s",
         ]
 
 
@@ -80,12 +86,15 @@ def _size(path: Path) -> int:
 
 
 def _input_entry(f) -> dict:
-    """An input's identity for the manifest; a file gone since it was read (recorded in errors
-    by the reader) gets nulls rather than failing the whole run at its end."""
+    """An input's identity for the manifest; a file gone or changed since it was found (recorded
+    in errors by the reader) gets nulls: its hash now is not the hash of what was read."""
     try:
-        return {"source": f.source, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size}
+        sha256 = _sha256(f.path)
+        if f.identity is None or file_identity(f.path) == f.identity:
+            return {"source": f.source, "sha256": sha256, "bytes": f.path.stat().st_size}
     except OSError:
-        return {"source": f.source, "sha256": None, "bytes": None}
+        pass
+    return {"source": f.source, "sha256": None, "bytes": None}
 
 
 def _sha256(path: Path) -> str:
@@ -127,15 +136,17 @@ class _Signals:
 def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool = False,
         cache_dir: Path | None = None, jobs: int = 1, engine: str = "local",
         scheduler: str | None = None) -> Summary:
-    files, skipped = discover(paths)
+    # An output or cache folder inside an input folder holds last run's outputs, not inputs.
+    files, skipped, unlisted = discover(paths, {out: "the output folder", cache_dir: "the cache folder"})
     if not files:
         raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
     started = time.time()
     with _Signals():
-        return _run(files, skipped, out, options, quiet, cache_dir, jobs, engine, scheduler, started)
+        return _run(files, skipped, unlisted, out, options, quiet, cache_dir, jobs, engine, scheduler,
+                    started)
 
 
-def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Path | None,
+def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cache_dir: Path | None,
          jobs: int, engine: str, scheduler: str | None, started: float) -> Summary:
     planned = plan(files, skipped)
     writer = OutputWriter(out)
@@ -144,7 +155,9 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
     except BaseException:
         writer.abort()
         raise
-    if notes and planned.shards:  # the cache's own problems are rows of the first shard's errors
+    # Folders that could not be listed and the cache's own problems: rows of the first shard's errors.
+    notes = [*unlisted, *notes]
+    if notes and planned.shards:
         planned.shards[0] = replace(planned.shards[0], notes=tuple(notes) + planned.shards[0].notes)
     job = Job(options, writer.tmp / "work", cache_dir, run_id=f"{time.time_ns():x}-{os.getpid()}",
               isolate=engine != "local")  # Dask runs tasks on threads: pages go to a child process
@@ -157,12 +170,12 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
         if jobs <= 1 and engine == "local":
             # With workers, each loads jieba's dictionary itself on its first page, at the same
             # time, rather than this process loading it for them while they wait.
+            progress.loading("dictionaries")  # the bar shows before the wait, not after it
             initialise_tokens()
         shards = planned.shards
         ranges: list = []
         for shard, info in zip(shards, runner.map(map_shard, shards, (job,), (replace(job, isolate=True),))):
-            progress.file(f"shard {shard.name}", sum(_size(p.file.path) for p in shard.pieces if not p.ranged))
-            progress.pages += info.documents
+            progress.shard_done(sum(_piece_bytes(p) for p in shard.pieces), len(shard.pieces), info.documents)
             ranges += info.ranges
         # Counted by the global pass: a later copy of a page is no page of this run's.
         summary.cache = runner.call(dedup_pass, job.work, [s.no for s in shards], options.near)
@@ -193,7 +206,16 @@ def _run(files, skipped, out: Path, options: Options, quiet: bool, cache_dir: Pa
     finally:
         if runner is not None:
             runner.close()
+    summary.seconds = time.time() - started
     return summary
+
+
+def _piece_bytes(piece) -> int:
+    """The input bytes a piece stands for, for the progress bar."""
+    if not piece.ranged:
+        return _size(piece.file.path)
+    end = piece.end if piece.end is not None else _size(piece.file.path)
+    return end - piece.start + (piece.header_end if piece.part == 0 else 0)
 
 
 def _offsets(ranges) -> dict[tuple[str, int], tuple[int, int, int, str]]:

@@ -31,7 +31,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("title_original", STR, "title as the source wrote it"),
         _f("script", STR, "hans | hant | mixed | none (no Han characters), over the document's own text; "
                           "ja for a Japanese page, whose text is its text_original"),
-        _f("categories", LIST, "category names without the namespace prefix, in page order"),
+        _f("categories", LIST, "category names without the namespace prefix, in page order, as written: "
+                               "they are page titles, so they keep the source's script whatever --variant says"),
+        _f("categories_display", LIST, "the same names in the target variant, for reading and grouping "
+                                       "(not page titles: a zh-hant page's category converted to zh-hans "
+                                       "may not exist under that name)"),
         _f("n_paragraphs", INT, "paragraphs and list items kept"),
         _f("n_duplicates", INT, "paragraphs and list items dropped as duplicates"),
         _f("n_tables", INT, "tables"),

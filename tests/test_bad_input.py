@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
+import os
 import random
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 
 import pipeline
 from pipeline import pages as run_module  # the per-page chain (parse -> normalise -> extract)
+from pipeline import read as read_module
 from pipeline.run import Options, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +37,7 @@ BIG5_TEXT = "東南亞國家協會是集合東南亞區域國家的一個政府�
 UTF16_TEXT = "南方共同市場是南美洲國家的區域貿易協定。\n第二段落在這裡。\n"
 
 
-def _files(tmp: Path) -> dict[str, bytes]:
+def _files(tmp: Path) -> dict[str, bytes | str]:
     """The catalogue: file name -> bytes (small fixtures come from tests/data/bad/)."""
     raw = VIWIKI.read_bytes()
     packed = bz2.compress(raw, compresslevel=1)  # 100 kB blocks: the first ones survive a cut
@@ -70,7 +74,18 @@ def _files(tmp: Path) -> dict[str, bytes]:
         "broken_tables.md": (BAD / "broken_tables.md").read_bytes(),
         "good_md.md": (BAD / "good.md").read_bytes(),
         "good.txt": GOOD_TXT.encode(),
+        # 5 kB of comment before the root: the dump sniffer once looked at 4 kB only.
+        "long_prolog.xml": ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- ' + "註釋" * 2500
+                            + ' -->\n<!DOCTYPE mediawiki>\n' + _dump("prologwiki", (1, "序言之後"))),
+        "huge_id.xml": _dump("idwiki", (99999999999999999999, "太大"), (7, "好")),
     }
+
+
+def _dump(wiki: str, *pages: tuple[int, str]) -> str:
+    return (f"<mediawiki>\n<siteinfo><dbname>{wiki}</dbname></siteinfo>\n" + "".join(
+        f"<page><title>{title}</title><ns>0</ns><id>{page_id}</id><revision><id>1</id>"
+        f"<text>'''{title}'''是測試頁面。</text></revision></page>\n" for page_id, title in pages)
+        + "</mediawiki>\n")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +94,12 @@ def catalogue(tmp_path_factory):
     raw = tmp / "raw"
     raw.mkdir()
     for name, data in _files(tmp).items():
-        (raw / name).write_bytes(data)
+        (raw / name).write_bytes(data.encode() if isinstance(data, str) else data)
+    elsewhere = tmp / "elsewhere"  # a folder kept outside raw/, linked in
+    elsewhere.mkdir()
+    (elsewhere / "linked_page.txt").write_bytes("連結資料夾裡的頁面。\n".encode())
+    (raw / "linked").symlink_to(elsewhere)
+    (raw / "loop").symlink_to(raw)
     out = tmp / "out"
     started = time.monotonic()
     summary = run([raw], out, Options(page_timeout=60), quiet=True)
@@ -240,6 +260,26 @@ def test_broken_markdown_tables_are_read(catalogue):
     assert "表格之後的段落。" in _paragraphs(frames, "broken_tables")
 
 
+def test_linked_folders_are_read_and_a_loop_is_listed(catalogue):
+    summary, frames, _ = catalogue
+    assert _paragraphs(frames, "linked/linked_page") == ["連結資料夾裡的頁面。"]
+    assert "loop/ (the same folder as the input folder itself, read there)" in summary.skipped_files
+    assert not frames["documents"].source.str.startswith("loop/").any()
+
+
+def test_a_dump_after_a_long_prolog_is_a_dump(catalogue):
+    _, frames, _ = catalogue
+    assert _errors(frames, "long_prolog.xml").empty
+    assert _doc(frames, "prologwiki/1").title_original == "序言之後"
+
+
+def test_page_ids_beyond_int64_are_an_error_row_not_a_crash(catalogue):
+    _, frames, _ = catalogue
+    (row,) = _errors(frames, "huge_id.xml").itertuples()
+    assert row.kind == "bad-page-id" and "page '太大'" in row.message and "line" in row.message
+    assert _doc(frames, "idwiki/7").page_id == 7
+
+
 def test_good_files_in_the_same_run_come_out(catalogue):
     summary, frames, _ = catalogue
     assert _doc(frames, "good_md").title_original == "好頁面"
@@ -361,6 +401,58 @@ def test_long_single_lines_are_whole_documents(tmp_path):
     assert docs.loc["long_wiki"].title_original == "長頁"
 
 
+# -- the input folder and the run's own folders ------------------------------------------------
+
+def test_an_output_folder_inside_the_input_is_not_read_back(tmp_path):
+    raw = _folder(tmp_path, {"good.txt": GOOD_TXT})
+    for _ in range(2):  # the first run makes out/ and cache/; the second must not read them
+        run([raw], raw / "out", quiet=True, cache_dir=raw / "cache")
+    frames = pipeline.load(str(raw / "out"))
+    assert list(frames["documents"].doc_id) == ["good"] and frames["errors"].empty
+    manifest = json.loads((raw / "out" / "manifest.json").read_text())
+    assert manifest["skipped_files"] == ["cache/ (the cache folder)", "out/ (the output folder)"]
+    assert [i["source"] for i in manifest["inputs"]] == ["good.txt"]
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error_row(tmp_path, monkeypatch):
+    real = os.scandir  # as root, chmod 000 would not stop the listing: refuse it here
+
+    def scandir(path="."):
+        if str(path).endswith("/locked"):  # (rmtree passes file descriptors)
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    raw = _folder(tmp_path, {"good.txt": GOOD_TXT})
+    (raw / "locked").mkdir()
+    (raw / "locked" / "page.txt").write_text("看不到的頁面。\n")
+    summary = run([raw], tmp_path / "out", quiet=True)
+    frames = pipeline.load(str(tmp_path / "out"))
+    (row,) = frames["errors"].itertuples()
+    assert (row.source, row.kind) == ("locked/", "unreadable") and row.message.startswith("locked/: ")
+    assert summary.problems == 1 and list(frames["documents"].doc_id) == ["good"]
+
+
+def test_an_input_replaced_during_the_run_is_recorded_and_not_hashed(tmp_path, monkeypatch):
+    raw = _folder(tmp_path, {"dump.xml": VIWIKI.read_bytes()})
+    real_read = read_module.read_file  # called by read.read_piece, in the map stage
+
+    def read_then_replace(f, *args, **kwargs):
+        for n, item in enumerate(real_read(f, *args, **kwargs)):
+            if n == 1:  # a new dump lands while the old one is being read
+                (tmp_path / "new.xml").write_bytes(VIWIKI.read_bytes().replace(b"Ohio", b"OHIO"))
+                os.replace(tmp_path / "new.xml", raw / "dump.xml")
+            yield item
+
+    monkeypatch.setattr(read_module, "read_file", read_then_replace)
+    run([raw], tmp_path / "out", quiet=True)
+    frames = pipeline.load(str(tmp_path / "out"))
+    (row,) = _errors(frames, "dump.xml").query("kind == 'input-changed'").itertuples()
+    assert row.message.startswith("dump.xml: the file changed while the run read it")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["inputs"] == [{"source": "dump.xml", "sha256": None, "bytes": None}]
+
+
 # -- the command line: exit codes ----------------------------------------------------------
 
 def _cli(*args):
@@ -400,3 +492,47 @@ def test_cli_unwritable_output_exits_2_with_one_line(tmp_path):
     proc = _cli("--raw", str(raw), "--out", str(tmp_path / "file.txt" / "out"))
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("pipeline: cannot write output")
+
+
+# -- decompression bombs: memory stays bounded -----------------------------------------------
+
+def _bomb(unit: bytes, compressor) -> bytes:
+    """1 GiB of `unit` repeated, compressed to a few kB: 16 MiB compressed chunk by chunk into
+    one stream, that stream 64 times (bz2 and gzip readers, ours too, read concatenated
+    streams as one file). Made here, never stored; compressing 1 GiB itself would take ~15 s."""
+    c = compressor()
+    chunk = unit * ((1 << 20) // len(unit))
+    stream = b"".join(c.compress(chunk) for _ in range(16 * (1 << 20) // len(chunk))) + c.flush()
+    return stream * 64
+
+
+_BOMB_RUN = r"""
+import re, resource, sys
+from pathlib import Path
+from pipeline.read import InputFile, read_file
+# A cap, so that a reader that reads the whole bomb fails here instead of taking the machine's
+# memory: 1 GiB of address space, against 1 GiB of decompressed bytes.
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+path = Path(sys.argv[1])
+print(*[getattr(r, "kind", type(r).__name__) for r in read_file(InputFile(path, path.name))])
+# Peak resident memory of this process (ru_maxrss would include pytest's: it survives exec).
+print(int(re.search("VmHWM:\s*(\d+) kB", Path("/proc/self/status").read_text())[1]) // 1024)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc and RLIMIT_AS are Linux's")
+@pytest.mark.parametrize("name, unit, compressor, kind", [
+    ("zeros.bz2", b"\0", bz2.BZ2Compressor, "binary-file"),
+    ("text.bz2", "字\n".encode(), bz2.BZ2Compressor, "too-large"),
+    ("zeros.gz", b"\0", lambda: zlib.compressobj(wbits=31), "binary-file"),
+])
+def test_decompression_bomb_takes_bounded_memory(tmp_path, name, unit, compressor, kind):
+    path = tmp_path / name
+    path.write_bytes(_bomb(unit, compressor))
+    proc = subprocess.run([sys.executable, "-c", _BOMB_RUN, str(path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    kinds, peak_mib = proc.stdout.splitlines()
+    assert kinds == kind
+    # NUL bytes are seen in the first 64 kB; text is read up to MAX_DOCUMENT (64 MiB) only.
+    assert int(peak_mib) < 400, peak_mib

@@ -300,6 +300,16 @@ def test_files_the_tool_did_not_write_are_never_removed(tmp_path, mine):
     assert (out / mine).read_text() == "mine"
 
 
+def test_an_output_folder_of_an_older_version_is_ours(tmp_path):
+    """A manifest written before it listed its files still vouches for the fixed names."""
+    raw, out = _tiny_raw(tmp_path), tmp_path / "out"
+    run([raw], out, quiet=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    run([raw], out, quiet=True)
+
+
 def test_the_tools_own_outputs_are_replaced_on_a_rerun(tmp_path):
     raw, out = _tiny_raw(tmp_path), tmp_path / "out"
     (raw / "b.wiki").write_text("'''表'''\n{|\n! 国家\n|-\n| 智利\n|}\n", encoding="utf-8")

@@ -143,3 +143,32 @@ def test_a_page_larger_than_one_chunk_or_group_gets_the_same_signatures(monkeypa
     assert signatures(texts, opts) == whole
     monkeypatch.setattr(neardup, "GROUP_CHARS", 100)  # and groups of a few texts each
     assert signatures(texts, opts) == whole
+
+
+def test_own_permutations_mix_and_layout_are_datasketchs():
+    """neardup reproduces these so a run never imports datasketch (and scipy): they must not drift."""
+    from datasketch.lsh import _optimal_param
+    from datasketch.minhash import _fmix
+
+    from pipeline.neardup import LAYOUTS, _fmix32, _layout, _permutations
+
+    for num_perm, seed in ((128, 1), (64, 7), (256, 42)):
+        theirs = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        assert np.array_equal(_permutations(num_perm, seed), theirs)
+        assert _permutations(num_perm, seed).dtype == theirs.dtype
+    values = np.random.default_rng(0).integers(0, 1 << 32, 10_000, dtype=np.uint64).astype(np.uint32)
+    assert np.array_equal(_fmix32(values), _fmix(values, 32))
+    for key, layout in LAYOUTS.items():
+        assert _optimal_param(*key) == layout
+    assert LAYOUTS[(NearOptions().threshold, NearOptions().num_perm, *NearOptions().lsh_weights)]
+    other = NearOptions(threshold=0.7)  # not in the table: datasketch is asked
+    assert _layout(other) == _optimal_param(0.7, 128, *other.lsh_weights)
+
+
+def test_a_run_does_not_import_datasketch():
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.run; print('datasketch' in sys.modules, 'scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

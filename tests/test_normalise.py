@@ -198,3 +198,14 @@ def test_chinese_pages_with_kana_are_not_japanese():
     assert not is_japanese(murai)  # 28 hiragana (38% of Han and kana), but 是 於 的: 28 < 3 * 20
     assert is_japanese(murai.replace("是", "").replace("於", "").replace("的", ""))
     assert is_japanese(JA)
+
+
+def test_categories_stay_as_written_and_are_converted_beside():
+    """Category names are page titles: `categories` keeps them as written (a zh-hans run must not
+    rename 2012年建立的組織), `categories_display` has them in the target variant."""
+    doc = Document("d", "d.wiki", "wikitext", "組織", (Paragraph((), "一段文字。"),),
+                   categories=("2012年建立的組織", "區域主義 (國際關係)"))
+    out = normalise_document(doc, "zh-hans")
+    assert out.categories == ("2012年建立的組織", "區域主義 (國際關係)")
+    assert out.categories_display == ("2012年建立的组织", "区域主义（国际关系）")
+    assert normalise_document(doc, "zh-tw").categories_display == ("2012年建立的組織", "區域主義（國際關係）")

@@ -54,9 +54,13 @@ def _same(a: Path, b: Path) -> None:
 
 # -- plan ---------------------------------------------------------------------------------------
 
+def _plan(folder: Path):
+    files, skipped, _unlisted = discover([folder])
+    return plan(files, skipped)
+
+
 def test_plan_pairs_the_index_with_its_dump_and_cuts_by_streams(dump, small_shards, tmp_path):
-    files, skipped = discover([dump])
-    planned = plan(files, skipped)
+    planned = _plan(dump)
     assert [f.source for f in planned.files] == ["zhwiki-20261101-pages-articles-multistream.xml.bz2"]
     assert planned.indexes == {planned.files[0].source: "zhwiki-20261101-pages-articles-multistream-index.txt.bz2"}
     pieces = [s.pieces[0] for s in planned.shards]
@@ -68,13 +72,13 @@ def test_plan_pairs_the_index_with_its_dump_and_cuts_by_streams(dump, small_shar
     alone.mkdir()
     shutil.copy(next(dump.glob("*index*")), alone)
     (alone / "a.txt").write_text("一段文字。\n", encoding="utf-8")
-    planned = plan(*discover([alone]))
+    planned = _plan(alone)
     assert [f.source for f in planned.files] == ["a.txt"]
     assert planned.skipped == ["zhwiki-20261101-pages-articles-multistream-index.txt.bz2"]
 
 
 def test_a_small_dump_is_cut_finer_so_every_worker_has_work(dump):
-    (shard, *rest) = plan(*discover([dump])).shards  # 5 page streams, fewer than MIN_SHARDS
+    (shard, *rest) = _plan(dump).shards  # 5 page streams, fewer than MIN_SHARDS
     assert len(rest) == 4 and all(s.pieces[0].part == i + 1 for i, s in enumerate(rest))
 
 
@@ -82,7 +86,7 @@ def test_loose_files_are_grouped_in_input_order(tmp_path, monkeypatch):
     monkeypatch.setattr(plan_module, "LOOSE_FILES", 3)
     for i in range(7):
         (tmp_path / f"p{i}.txt").write_text(f"第{i}段。\n", encoding="utf-8")
-    planned = plan(*discover([tmp_path]))
+    planned = _plan(tmp_path)
     assert [[p.file.source for p in s.pieces] for s in planned.shards] == [
         ["p0.txt", "p1.txt", "p2.txt"], ["p3.txt", "p4.txt", "p5.txt"], ["p6.txt"]]
 

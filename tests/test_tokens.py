@@ -147,3 +147,35 @@ def test_keywords_have_no_numbers_or_punctuation_but_keep_jiebas_weights():
     assert ours == sorted(((w, round(s, 6)) for w, s in jieba_tags if re.search(r"[^\W\d_]", w)),
                           key=lambda kv: (-kv[1], kv[0]))
     assert [w for w, _ in ours] == ["联盟", "太平洋", "HTML5", "智利"]
+
+
+def test_tfidf_data_is_jiebas():
+    """tokens reads jieba's IDF table itself (importing jieba.analyse costs 0.5 s): the same data."""
+    import jieba.analyse
+
+    from pipeline.tokens import _tfidf
+
+    t = jieba.analyse.default_tfidf
+    assert _tfidf() == (t.idf_freq, t.median_idf, frozenset(t.stop_words))
+
+
+def test_dictionary_is_loaded_as_jieba_loads_it(tmp_path):
+    """tokens reads jieba's cache itself (in one piece, for speed): the same dictionary as
+    jieba.initialize() gives, and jieba's own path when there is no cache yet."""
+    import subprocess
+    import sys
+
+    code = """
+import jieba, sys
+from pipeline import tokens
+jieba.dt.tmp_dir = sys.argv[1]
+tokens._load_dictionary()  # no cache in tmp_dir: jieba builds and writes it
+first = (dict(jieba.dt.FREQ), jieba.dt.total)
+jieba.dt.initialized, jieba.dt.FREQ = False, {}
+tokens._load_dictionary()  # now from the cache, our way
+assert (jieba.dt.FREQ, jieba.dt.total) == first and jieba.dt.initialized
+print(len(first[0]))
+"""
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) > 300_000 and (tmp_path / "jieba.cache").is_file()

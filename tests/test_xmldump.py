@@ -328,3 +328,51 @@ def test_memory_does_not_grow_with_revision_count():
     (one, small), (also_one, big) = _peak(0, 2_000), _peak(0, 8_000)
     assert one == also_one == 1
     assert big < 1.5 * small, (small, big)
+
+
+def test_ids_beyond_int64_are_problems_not_crashes():
+    pages = [page_xml(1).replace("<id>1</id>", "<id>99999999999999999999</id>", 1),
+             page_xml(2).replace("<id>1002</id>", "<id>18446744073709551616</id>"),
+             page_xml(3).replace("<id>3</id>", f"<id>{2**63 - 1}</id>", 1)]
+    got, problems, _ = split(read(dump_xml(pages)))
+    assert [(r.meta.page_id, r.meta.revision_id) for r in got] == [(2, None), (2**63 - 1, 1003)]
+    assert [(p.kind, p.doc_id) for p in problems] == [("bad-page-id", None),
+                                                      ("bad-revision-id", "testwiki/2")]
+    assert "'P1' near line" in problems[0].message and "99999999999999999999" in problems[0].message
+
+
+def test_a_root_other_than_mediawiki_is_a_problem():
+    (problem,) = read(b"<!-- " + b"x" * 70_000 + b" -->\n<root><page><id>1</id></page></root>\n")
+    assert problem.kind == "malformed-xml" and "the root element is <root>, not <mediawiki>" in problem.message
+
+
+class EndlessText(io.RawIOBase):
+    """A dump whose one page's <text> goes on for `mib` MiB: a bomb, never held whole."""
+
+    def __init__(self, mib: int) -> None:
+        head = b"<mediawiki><page><title>B</title><ns>0</ns><id>1</id><revision><text>"
+        self._parts = iter([head] + ["炸".encode() * (1 << 18)] * (mib * 4 // 3))
+        self.fed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        part = next(self._parts, b"")
+        self.fed += len(part)
+        return part
+
+
+def test_one_endless_text_element_stops_the_dump_with_bounded_memory():
+    from pipeline.readers.xmldump import MAX_STRETCH
+
+    stream = EndlessText(mib=3 * (MAX_STRETCH >> 20))
+    tracemalloc.start()
+    try:
+        (problem,) = read_dump(stream, "bomb.xml", frozenset({0}))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert problem.kind == "too-large" and problem.message.startswith("bomb.xml: more than 64 MiB")
+    assert stream.fed < 1.1 * MAX_STRETCH  # it stopped reading there
+    assert peak < 3 * MAX_STRETCH, peak  # the text held so far, a few copies at most

@@ -7,10 +7,13 @@ Out, in document order:
   timestamp of its LAST revision in the file (full-history dumps list them oldest first);
 - `Redirect` for a page that only redirects: a `<redirect title=…/>` element, or, for exports
   without it, text starting `#REDIRECT [[X]]` / `#重定向 [[X]]` (zhwiki's magic words);
-- `Problem` (stage "read") for a page without an id, title or text (the next page is read), and
-  once for a dump that stops being readable: "truncated-dump", "malformed-xml" or
-  "corrupt-compression". Every page completed before that point has already been yielded;
-  nothing after it is read, and nothing is raised.
+- `Problem` (stage "read") for a page without an id, title or text, or with a page id beyond
+  int64 (`bad-page-id`; the page is skipped, the next page is read; a revision id beyond int64
+  is a `bad-revision-id` row and the page is kept without it), and
+  once for a dump that stops being readable: "truncated-dump", "malformed-xml",
+  "corrupt-compression", or "too-large" (over MAX_STRETCH bytes inside one element's text).
+  Every page completed before that point has already been yielded; nothing after it is read,
+  and nothing is raised.
 - `SkippedNamespace` last, one per namespace with pages outside `namespaces`: those pages yield
   nothing else, and the caller records these counts in the manifest.
 Dropped on purpose: older revisions, contributors, comments, sha1s, `<upload>` and log items.
@@ -39,6 +42,13 @@ from urllib.parse import urlsplit
 from ..model import PageMeta, Problem, RawPage, Redirect
 
 CHUNK = 64 * 1024  # bytes fed to the parser at a time; bounds how far a read runs ahead
+# Ids are int64 columns in the outputs (MediaWiki's own are unsigned 32-bit, page_id int(10)):
+# a larger one is damage, and would stop the writer.
+MAX_ID = 2**63 - 1
+# The parser holds an element's text until the element ends, so one endless <text> (a bz2 bomb
+# of a dump) would take memory without bound. MediaWiki stores at most 2 MiB of text per
+# revision ($wgMaxArticleSize); even escaped as &quot;… six times over it is far below this.
+MAX_STRETCH = 64 * 1024 * 1024  # uncompressed bytes with no element starting or ending
 
 # Leading "#REDIRECT [[X]]" as MediaWiki recognises it: only at the very start of the text.
 # The Chinese words are zhwiki's aliases (zh-hans and zh-hant message files).
@@ -98,6 +108,10 @@ def read_dump(stream: BinaryIO, source: str, namespaces: frozenset[int],
         except ET.ParseError as e:
             yield scan.stop("malformed-xml", f"malformed XML: {e}")
             break
+        if scan.bytes - scan.mark > MAX_STRETCH:
+            yield scan.stop("too-large", f"more than {MAX_STRETCH >> 20} MiB without an element "
+                            "starting or ending (no page's text is that long); not read further")
+            break
     yield from scan.skipped()
 
 
@@ -118,6 +132,7 @@ class _Scan:
         self.latest: ET.Element | None = None  # last <revision> of the open page
         self.depth = 0
         self.bytes = 0  # uncompressed bytes fed so far
+        self.mark = 0  # self.bytes when the parser last reported an element starting or ending
         self.lines = 1
         self.pages_done = 0
         self.last_done = "no complete page"
@@ -129,9 +144,12 @@ class _Scan:
 
     def drain(self, parser: ET.XMLPullParser) -> Iterator[DumpRecord]:
         for event, elem in parser.read_events():
+            self.mark = self.bytes
             if event == "start":
                 self.depth += 1
                 if self.depth == 1:
+                    if _local(elem.tag) != "mediawiki":  # read.py sniffs a bounded prefix only
+                        raise ET.ParseError(f"the root element is <{_local(elem.tag)}>, not <mediawiki>")
                     self.root = elem
                 elif self.depth == 2 and _local(elem.tag) == "page":
                     self.page, self.latest = elem, None
@@ -165,7 +183,7 @@ class _Scan:
     def _page(self, page: ET.Element) -> Iterator[DumpRecord]:
         title = _child_text(page, "title")
         id_text = _child_text(page, "id")
-        page_id = int(id_text) if id_text and id_text.strip().isdecimal() else None
+        page_id = _number(id_text)
         doc_id = f"{self.wiki}/{page_id}" if page_id is not None else None
         self.pages_done += 1
         self.last_done = f"last complete page {title!r} (id {id_text})"
@@ -189,6 +207,11 @@ class _Scan:
         if page_id is None:
             yield Problem(self.source, None, "read", "missing-page-id",
                           f"{where}: page has no numeric <id> ({id_text!r})")
+            return
+        if page_id > MAX_ID:
+            yield Problem(self.source, None, "read", "bad-page-id",
+                          f"{where}: page id {page_id} is beyond the 64-bit range of the outputs; "
+                          "page skipped")
             return
         if not title:
             yield Problem(self.source, doc_id, "read", "missing-title",
@@ -215,10 +238,16 @@ class _Scan:
                           f"{where}: page {page_id} has no revision text")
             return
         rev_text = _child_text(rev, "id") if rev is not None else None
+        revision_id = _number(rev_text)
+        if revision_id is not None and revision_id > MAX_ID:
+            yield Problem(self.source, doc_id, "read", "bad-revision-id",
+                          f"{where}: revision id {revision_id} is beyond the 64-bit range of the "
+                          "outputs; page kept with no revision id")
+            revision_id = None
         meta = PageMeta(
             wiki=self.wiki,
             page_id=page_id,
-            revision_id=int(rev_text) if rev_text and rev_text.strip().isdecimal() else None,
+            revision_id=revision_id,
             timestamp=_child_text(rev, "timestamp") if rev is not None else None,
             namespace=namespace,
         )
@@ -228,9 +257,9 @@ class _Scan:
         """The one Problem that ends a dump: where it stopped and what was kept."""
         doc_id = None
         if self.page is not None:  # the page being read when the dump broke is lost
-            id_text = _child_text(self.page, "id")
-            if id_text and id_text.strip().isdecimal():
-                doc_id = f"{self.wiki}/{int(id_text)}"
+            page_id = _number(_child_text(self.page, "id"))
+            if page_id is not None:
+                doc_id = f"{self.wiki}/{page_id}"
         return Problem(
             self.source, doc_id, "read", kind,
             f"{self.source}: {what}; stopped near line {self.lines}, byte {self.bytes} "
@@ -240,6 +269,11 @@ class _Scan:
     def skipped(self) -> Iterator[SkippedNamespace]:
         for ns in sorted(self.skip):
             yield SkippedNamespace(self.source, self.wiki, ns, self.skip[ns])
+
+
+def _number(text: str | None) -> int | None:
+    """An <id>'s value; None when it is missing or not a whole number."""
+    return int(text) if text and text.strip().isdecimal() else None
 
 
 def _local(tag: str) -> str:
