@@ -18,7 +18,7 @@ order whatever finishes first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import multistream
@@ -82,6 +82,7 @@ def plan(files: list[InputFile], skipped: list[str] = ()) -> Plan:
         loose, size = [], 0
 
     for f in files:
+        f = replace(f, path=f.path.absolute())  # workers elsewhere do not share our working folder
         if f.path.resolve() in indexes:
             continue
         if multistream.is_index(f.path.name):  # an index without its dump: not a document

@@ -159,7 +159,9 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
     notes = [*unlisted, *notes]
     if notes and planned.shards:
         planned.shards[0] = replace(planned.shards[0], notes=tuple(notes) + planned.shards[0].notes)
-    job = Job(options, writer.tmp / "work", cache_dir, run_id=f"{time.time_ns():x}-{os.getpid()}",
+    # Absolute paths: a worker on another machine does not share this process's working folder.
+    job = Job(options, writer.tmp.absolute() / "work", cache_dir.absolute() if cache_dir else None,
+              run_id=f"{time.time_ns():x}-{os.getpid()}",
               isolate=engine != "local")  # Dask runs tasks on threads: pages go to a child process
     summary = Summary(skipped_files=planned.skipped)
     progress = Progress(total_bytes=sum(_size(f.path) for f in files), total_files=len(planned.shards),
