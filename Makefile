@@ -79,3 +79,9 @@ clean: ## Remove outputs and the cache
 
 distclean: clean ## Also remove .venv/
 	rm -rf $(VENV)
+
+.PHONY: fidelity
+FIDELITY ?= ../shared/corpus/real
+fidelity: $(STAMP) ## Report template fates, markup leaks and suspect members on real pages (FIDELITY=folder)
+	$(PY) -m pipeline.bench.fidelity $(FIDELITY)/wikitext
+	$(PY) -m pipeline.bench.fidelity $(FIDELITY)/pandoc_md

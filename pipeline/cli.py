@@ -50,21 +50,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def _float(text: str) -> float:
+    """A number, or NaN for text that is not one (which every range check then refuses)."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = math.nan
+        return math.nan
+
+
+def _seconds(text: str) -> float:
+    value = _float(text)
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more (0: no limit), got {text!r}")
     return value
 
 
 def _threshold(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _float(text)
     if not 0 < value <= 1:  # NaN fails too
         raise argparse.ArgumentTypeError(f"must be a number above 0 and at most 1, got {text!r}")
     return value

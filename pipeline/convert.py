@@ -58,6 +58,25 @@ def converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+# Code (<code>, <pre>, <source>, <syntaxhighlight>) is not prose: never script-converted, its
+# ASCII punctuation kept. The reader wraps it as -{R|…}- (raw: no conversion, as MediaWiki's R
+# flag) with these marks inside, which normalise uses to leave its punctuation alone and then
+# removes.
+CODE_START, CODE_END = "\ue020", "\ue021"
+_CODE_MARKS = str.maketrans("", "", CODE_START + CODE_END)
+
+
+def protect_code(text: str, placed: str | None = None) -> str:
+    """`placed` (default `text`) wrapped as code; the reader passes it masked (wikirender)."""
+    marked = CODE_START + (text if placed is None else placed) + CODE_END
+    # code holding -{ or }- would end the span early: then only the punctuation is kept
+    return marked if "-{" in text or "}-" in text else "-{R|" + marked + "}-"
+
+
+def unmark_code(text: str) -> str:
+    return text.translate(_CODE_MARKS) if CODE_START in text else text
+
+
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # Han characters, as a class body
 _HAN = re.compile(f"[{HAN}]")
 

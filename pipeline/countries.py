@@ -163,7 +163,29 @@ def _lookup(name: str | None) -> str | None:
     # '智利（创始成员）', '格鲁吉亚 (国家)': the note is not part of the name. Tried second
     # because some names have brackets of their own (刚果（布）).
     bare = re.sub(r"\([^()]*\)$", "", key)
-    return index.get(bare) if bare and bare != key else None
+    if bare and bare != key and bare in index:
+        return index[bare]
+    return _qualified(bare or key, index)
+
+
+# Official long forms and region-qualified names, tried after the exact name: the part left when
+# the form is taken away must itself be a name we know (哥斯达黎加共和国 -> 哥斯达黎加, 俄罗斯联邦 ->
+# 俄罗斯, 中国香港 -> 香港, 香港特别行政区 -> 香港), so 中国 never becomes 中.
+OFFICIAL_SUFFIXES = ("民主共和国", "人民共和国", "联邦共和国", "共和国", "联邦", "王国", "大公国", "公国",
+                     "合众国", "特别行政区", "地区", "国")
+REGION_PREFIXES = ("中国", "中华", "英属", "法属", "美属", "荷属")
+
+
+def _qualified(key: str, index: dict[str, str]) -> str | None:
+    for suffix in OFFICIAL_SUFFIXES:
+        stem = key.removesuffix(suffix)
+        if stem != key and len(stem) >= 2 and stem in index:
+            return index[stem]
+    for prefix in REGION_PREFIXES:
+        rest = key.removeprefix(prefix)
+        if rest != key and len(rest) >= 2 and rest in index:
+            return index[rest]
+    return None
 
 
 def iso_code(name: str, link_target: str | None = None) -> str | None:

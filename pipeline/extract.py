@@ -137,7 +137,7 @@ def _table(result: DocResult, doc_id: str, index: int, section: str, table: Tabl
                 "date_start": date.start if date else None, "date_end": date.end if date else None,
                 "date_precision": date.precision if date else None,
                 "number": number.value if number else None,
-                "header": cell.header, "from_span": cell.from_span,
+                "header": cell.header, "from_span": cell.from_span, "total": r in table.totals,
             })
             wide_row.append(_wide_value(dtypes[c], cell.text or "", date, number))
         wide.append(wide_row)

@@ -13,6 +13,14 @@ row before them (a title banner, `! colspan=7 | 地图`) is joined onto the capt
 full-width row there (a map or image that rendered to nothing) is skipped: neither loses text.
 Full-width rows at the bottom (a legend, `! colspan=3 | "—" 表示未上榜`, or a source note) are
 joined onto the caption too, instead of repeating in every column of a body row.
+Leading rows of bold cells only (`| '''年份''' || '''得票'''`) are header rows too: the page
+wrote a header without `!`.
+Rows inside the body that are not data: a full-width row (one cell across all columns, "观察员国"
+above the observer states) labels the rows below it, so it becomes the value of a first column
+named `GROUP_COLUMN` for those rows instead of a body row (a single one above all the rows is a
+title, joined onto the caption; one with no rows after it stays a row); a repeat of the header row (long
+tables repeat it) is skipped; rows the reader marks as totals (class="sortbottom") stay, listed in
+`Table.totals`.
 Dropped: source rows with no cells at all (MediaWiki drops them too); spans reaching past the
 last row are cut at the table's end.
 """
@@ -28,6 +36,8 @@ from .normalise import collapse
 # MediaWiki's own caps; they also stop a hostile colspan="999999" from eating memory.
 MAX_COLSPAN = 1000
 MAX_ROWSPAN = 65534
+# The column that holds the label of a full-width label row for the rows below it.
+GROUP_COLUMN = "group"
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class GridCell:
     header: bool = False
     rowspan: int = 1  # 0 means "to the end of the table", as in HTML
     colspan: int = 1
+    bold: bool = False  # the whole text is bold: a header cell written as a data cell
 
 
 def span_value(raw: object, default: int = 1) -> int:
@@ -98,8 +109,18 @@ def column_names(header_rows: Sequence[Sequence[Cell]], width: int) -> tuple[str
     return tuple(names)
 
 
+def _is_bold(ids: list[int], sources: list[GridCell]) -> bool:
+    """A row of bold cells only, at least two of them with text (one bold name beside empty cells
+    is a data row)."""
+    filled = [sources[i] for i in dict.fromkeys(ids) if i >= 0 and sources[i].text]
+    return len(filled) >= 2 and all(c.bold or c.header for c in filled)
+
+
 def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "",
-                caption_links: Sequence[Link] = ()) -> Table:
+                caption_links: Sequence[Link] = (), totals: Sequence[bool] = ()) -> Table:
+    """`totals[i]` says source row i sums up the others (class="sortbottom")."""
+    totals = [i < len(totals) and bool(totals[i]) for i, r in enumerate(rows) if r]
+    sources = [cell for row in rows if row for cell in row]  # source cell by id, as fill numbers them
     grid, ids = fill(rows)
     width = len(grid[0]) if grid else 0
     captions = [collapse(caption)] if collapse(caption) else []
@@ -114,7 +135,7 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
             if text not in captions:
                 captions.append(text)
             start += 1
-        elif not banner and _is_header(row, row_ids):
+        elif not banner and (_is_header(row, row_ids) or _is_bold(row_ids, sources)):
             header_rows.append(row)
             start += 1
         else:
@@ -124,7 +145,6 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
     while end - 1 > start and _is_banner(ids[end - 1]) and ids[end - 1][0] not in ids[end - 2]:
         end -= 1
     notes = [collapse(row[0].text_original) for row in grid[end:]]
-    captions += [text for text in notes if text and text not in captions]
     # Links in the caption, a banner, a header row or a note: their cells became names, not rows.
     seen: set[int] = set()
     head_links = list(caption_links)
@@ -133,12 +153,46 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
             if cell_id not in seen:
                 seen.add(cell_id)
                 head_links.extend(cell.links)
+    columns = column_names(header_rows, width)
+    body, groups, total_rows = [], [], []
+    group: Cell | None = None
+    labels: list[tuple[list[Cell], list[int]]] = []  # label rows not yet followed by a data row
+    for r in range(start, end):
+        row, row_ids = grid[r], ids[r]
+        if _is_banner(row_ids):
+            if collapse(row[0].text_original) and (r == start or ids[r - 1][0] != row_ids[0]):
+                labels.append((row, row_ids))  # (a rowspan copy of the row above adds nothing)
+            continue  # an empty one is a spacer: the group goes on
+        if header_rows and _is_header(row, row_ids) and column_names([row], width) == columns:
+            continue  # the header row repeated inside a long table
+        if labels:  # labels in a row ("亚洲", "东亚") make one group
+            group = Cell(" / ".join(collapse(x[0].text_original) for x, _ in labels),
+                         tuple(link for x, _ in labels for link in x[0].links), labels[0][0][0].header)
+            head_links.extend(group.links)
+            labels = []
+        body.append(row)
+        groups.append(group)
+        total_rows.append(totals[r])
+    for row, _ in labels:  # a full-width row with no data row after it is itself data
+        body.append(row)
+        groups.append(None)
+        total_rows.append(False)
+    if groups and groups[0] is not None and all(g is groups[0] for g in groups):
+        # one label above every row is the table's title, not a group among others
+        captions += [groups[0].text_original] if groups[0].text_original not in captions else []
+        groups = [None] * len(groups)
+    captions += [text for text in notes if text and text not in captions]
+    if any(g is not None for g in groups):
+        columns = (GROUP_COLUMN,) + columns
+        body = [[Cell(g.text_original, g.links, g.header, from_span=True) if g else Cell("")] + row
+                for g, row in zip(groups, body)]
     return Table(
         section=section,
         caption_original=" / ".join(captions),
-        columns_original=column_names(header_rows, width),
-        rows=tuple(tuple(row) for row in grid[start:end]),
+        columns_original=columns,
+        rows=tuple(tuple(row) for row in body),
         links=tuple(head_links),
+        totals=tuple(i for i, t in enumerate(total_rows) if t),
     )
 
 

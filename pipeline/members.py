@@ -3,8 +3,9 @@
 Three places a page names members (`found_in` column):
 - `list`: a list under a member-like heading, or whose group labels are member-like
   (成员/成員/会员/會員/成员国/观察员/締約國 …, MEMBER_WORDS). Groups come from definition terms
-  (`; 正式成员国`) or from a bullet with deeper bullets under it; items without a group take the
-  section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
+  (`; 正式成员国`), from a bullet with deeper bullets under it, or from a short paragraph of its
+  own right above the list (zhwiki's bold '观察员' label, MAX_LIST_LABEL); items without a group
+  take the section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
   (a sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
   An item "名 - 1945年3月22日（創始國）" is a name, its join date and a note.
   A linked name or a country with a bracketed note (皇家馬德里（西班牙）, 泰国（创始国）) is the
@@ -14,8 +15,9 @@ Three places a page names members (`found_in` column):
   other columns are kept in `attributes` (JSON), a join-date column becomes `joined` (ISO).
   A totals row (總和, 合计, Total) is not a member.
 - `infobox`: an infobox field whose key is member-like (成员/members …), split like list items
-  (the reader joins `<br>`-separated entries with 、); a label before a colon ("23國：") is
-  dropped; a key that labels the field (membership_type) is not a member field.
+  (the reader joins `<br>`-separated entries with 、); a label before a colon is the group when
+  it says what the members are ("1个候选国：", "4个峰会主席国客人："), else ("23國：", "东盟十国：")
+  the field's key is; a key that labels the field (membership_type) is not a member field.
 Which names are listed never matters. `status` is a coarse reading of the group label
 (STATUS_WORDS); `iso3166` comes from countries.iso_code and is null for anything that is not
 unambiguously a country (a person, 东盟六国, 多米尼加 without a deciding link).
@@ -26,38 +28,65 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
+from .convert import converter
 from .countries import is_country_name, iso_code
-from .grid import unique_columns
-from .model import Document, ListBlock, ListItem, Table
+from .grid import GROUP_COLUMN, unique_columns
+from .model import Document, ListBlock, ListItem, Paragraph, Table
 from .values import parse_date
 
-MEMBER_WORDS = re.compile(
-    r"成员|成員|会员|會員|加盟国|加盟國|缔约|締約|观察员|觀察員|候选|候選|"
-    r"参与国|參與國|伙伴|夥伴|member|observer|partner",
-    re.I,
-)
-NAME_HEADER = re.compile(r"国家|國家|经济体|經濟體|地区|地區|名称|名稱|country|state|name", re.I)
-JOINED_HEADER = re.compile(r"加入|入会|入會|成为|成為|日期|时间|時間|年份|joined|admission|date", re.I)
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Text folded to Simplified (OpenCC t2s), so each word list below is written once."""
+    return converter("t2s.json").convert(text)
+
+
+class Words:
+    """A word list written in Simplified; `search` folds the text first (成員 finds 成员)."""
+
+    def __init__(self, pattern: str, flags: int = re.I):
+        self.rx = re.compile(pattern, flags)
+
+    def search(self, text: str | None) -> re.Match | None:
+        return self.rx.search(fold(text or ""))
+
+
+# Length limits, in characters.
+MAX_NAME = 30  # a longer piece of a list item is prose, not a member's name
+MAX_LABEL = 20  # "正式成员：…": the label before the colon of an item
+MAX_GROUP_LABEL = 15  # "东盟十国：…": a label inside an infobox value
+MAX_LIST_LABEL = 12  # "峰会主席国客人": a paragraph of its own that labels the list below it
+
+MEMBER_WORDS = Words(r"成员|会员|加盟国|缔约|观察员|候选|参与国|伙伴|member|observer|partner")
+NAME_HEADER = Words(r"国家|经济体|地区|名称|country|state|name")
+JOINED_HEADER = Words(r"加入|入会|成为|日期|时间|年份|joined|admission|date")
 # First match wins, so "前成员" is former and "候选成员" candidate before the plain "成员".
 STATUS_WORDS = (
-    ("former", re.compile(r"(?<!目)前(?:成|会|會|任|缔|締)|原(?:成|会|會)|退出|已退|former|withdrawn|"
-                          r"suspended|暂停|暫停", re.I)),
-    ("candidate", re.compile(r"候选|候選|申请|申請|准成员|准会员|candidate|applicant|accession", re.I)),
-    ("observer", re.compile(r"观察|觀察|observer", re.I)),
-    ("partner", re.compile(r"伙伴|夥伴|对话|對話|联系|聯繫|partner|dialogue|associate", re.I)),
-    ("member", re.compile(r"成员|成員|会员|會員|创始|創始|缔约|締約|加盟|member|founding", re.I)),
+    ("former", Words(r"^前|^原(?!始|创|創)|(?<!目)前(?:成|会|任|缔)|原(?:成|会)|退出|已退|former|withdrawn|suspended|暂停")),
+    ("candidate", Words(r"候选|申请|准成员|准会员|即将|待加入|candidate|applicant|accession|prospective")),
+    ("observer", Words(r"观察|observer")),
+    ("partner", Words(r"伙伴|对话|联系|partner|dialogue|associate")),
+    ("member", Words(r"成员|会员|创始|缔约|加盟|member|founding")),
 )
 # A column about membership, not naming members: 会员资格 (完全 / 準會員國), member status.
-_ABOUT_MEMBERS = re.compile(r"资格|資格|身份|类型|類型|性质|性質|状态|狀態|status|type", re.I)
-_GROUP_LABEL = re.compile(r"(?:^|(?<=\s))([^\s：:、，,·;；]{1,15})[：:]\s*")
-_DATED = re.compile(r"^(?P<name>[^，,、；;。：:（(\-–—]{1,30}?)\s*[-–—]\s*"
+_ABOUT_MEMBERS = Words(r"资格|身份|类型|性质|状态|status|type")
+_GROUP_LABEL = re.compile(rf"(?:^|(?<=\s))([^\s：:、，,·;；]{{1,{MAX_GROUP_LABEL}}})[：:]\s*")
+_DATED = re.compile(rf"^(?P<name>[^，,、；;。：:（(\-–—]{{1,{MAX_NAME}}}?)\s*[-–—]\s*"
                     r"(?P<date>\d{3,4}年(?:\d{1,2}月(?:\d{1,2}日)?)?)(?P<note>.*)$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT = re.compile(r"\s*[、，,；;]\s*|\s+·\s+")  # " · " of {{hlist}}; 萨帝亚·纳德拉 is one name
-_LAST_AND = re.compile(r"^(.{1,30}?)(?:以及|和|及|与|與)(.{1,30})$")
+_LAST_AND = re.compile(rf"^(.{{1,{MAX_NAME}}}?)(?:以及|和|及|与|與)(.{{1,{MAX_NAME}}})$")
 _SENTENCE = re.compile(r"[。！？!?]")
-MAX_NAME = 30
+# Not names, whatever list they are in: a count ("8个成员国", the infobox's number of members),
+# a note whose name pandoc dropped ("（1975年加入", "(前政府)": a bracket left open, holding a year
+# or the whole text; the band "(G)I-DLE" is a name), a bare group label ("观察员国", "目前成员国").
+_NOT_A_NAME = Words(r"^\d+\s*个|^[（(][^）)]*(?:\d|$|[）)]$)|^(?:目前|现任|正式|原|前|创始)?(?:成员|会员|观察员|候选|伙伴|缔约|加盟)"
+                    r"[国方组织经济体]*(?:列表|名单)?$")
+# "4个峰会主席国客人": a count, a measure word, then a noun that says what is counted.
+_COUNTED_NOUN = re.compile(r"^\d+\s*[个個名位]\s*\S{2,}")
+# "…、文莱 8个观察员国": a count from the next list that pandoc ran into the last item.
+_TRAILING_COUNT = re.compile(r"\s+\d+\s*[个個][^\s、，,]{0,10}$")
 
 
 def status_of(label: str) -> str:
@@ -83,16 +112,15 @@ def _one_name(links) -> Callable[[str], bool]:
     return lambda name: name in anchors or iso_code(name) is not None
 
 
-_LABEL = re.compile(r"^([^：:，,、]{1,20})[：:]\s*(.+)$")
+_LABEL = re.compile(rf"^([^：:，,、]{{1,{MAX_LABEL}}})[：:]\s*(.+)$")
 # "皇家馬德里（西班牙）": a linked name and a note on it (its country); the note goes to attributes.
 _NOTE = re.compile(r"^(.+?)\s*[（(]([^（）()]+)[）)]$")
 # A table's totals row is not a member.
-_TOTAL = re.compile(r"^(?:總計|总计|合計|合计|總和|总和|總數|总数|共計|共计|total|sum)\b|"
-                    r"(?:總量|总量|總計|总计|合計|合计|總和|总和|百分比)$", re.I)  # OPEC總量, OPEC佔百分比
+_TOTAL = Words(r"^(?:总计|合计|总和|总数|共计|total|sum)\b|(?:总量|总计|合计|总和|百分比)$")  # OPEC总量
 # "非成員產油國" (non-member producers) is about members but lists none.
-_NOT_MEMBERS = re.compile(r"非(?:成员|成員|会员|會員|缔约|締約)|non-?member", re.I)
+_NOT_MEMBERS = Words(r"非(?:成员|会员|缔约)|non-?member")
 # "membership_type = 會員" labels the membership field; it is not a member.
-_LABEL_KEY = re.compile(r"(?:type|label|类型|類型)$", re.I)
+_LABEL_KEY = Words(r"(?:type|label|类型)$")
 
 
 class _Rows:
@@ -106,8 +134,10 @@ class _Rows:
     def add(self, source: str, section: str, group: str, group_original: str, member: str,
             member_original: str, link_target: str | None = None, joined: str | None = None,
             attributes: dict | None = None) -> None:
-        if not _HAS_LETTER.search(member_original):
-            return  # a count or a year ("membership = 100.000"), not a name
+        if not _HAS_LETTER.search(member_original) or _NOT_A_NAME.search(member_original.strip()):
+            return  # a count, a year ("membership = 100.000"), a note or a label: not a name
+        if fold(member_original.strip()) == fold(self.doc.title_original or ""):
+            return  # the organisation itself, in a totals row
         self.positions[group] = self.positions.get(group, 0) + 1
         self.rows.append({
             "doc_id": self.doc.doc_id, "organization": self.doc.title, "found_in": source,
@@ -137,10 +167,31 @@ def _labels(items: tuple[ListItem, ...]) -> list[bool]:
     return out
 
 
-def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> None:
+def _label_paragraph(block) -> Paragraph | None:
+    """A paragraph that only labels the list after it, and so names its group ('''观察员''' with its footnote gone, or
+    "对话伙伴：", "峰会主席国客人"): short and no sentence. It makes a list a member list when it is
+    member-like; in a member section it names the group whatever it says (guests are not members)."""
+    if not isinstance(block, Paragraph):
+        return None
+    text = block.text_original.strip().rstrip("：:").strip()
+    if (not text or len(text) > MAX_LIST_LABEL or _SENTENCE.search(text) or re.search(r"[\d\n：:，,]", text)
+            or _INTRODUCES.search(text)):
+        return None  # "亞太經合組織現有21個成員經濟體：", "成员包括：" introduce a list, they do not label it
+    return block
+
+
+# The end of a phrase that introduces what follows rather than naming it.
+_INTRODUCES = Words(r"(?:包括|包含|如下|以下|下表|下列|分别|有|为|是|即)$")
+
+
+def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str],
+               label: Paragraph | None = None) -> None:
     fallback = block.section[-1] if block.section else ""
     section = " > ".join(map(heading, block.section))
     group = group_original = None
+    if label is not None:  # the paragraph right above the list names its group
+        group = (label.text or "").strip().rstrip("：:").strip()
+        group_original = label.text_original.strip().rstrip("：:").strip()
 
     def add(name: str, original: str, target: str | None, joined: str | None = None,
             note: str | None = None) -> None:
@@ -163,7 +214,7 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str]) -> 
             continue
         if _SENTENCE.search(item.text_original):
             continue
-        text, text_original = item.text or "", item.text_original
+        text, text_original = _TRAILING_COUNT.sub("", item.text or ""), _TRAILING_COUNT.sub("", item.text_original)
         inline = _LABEL.match(text), _LABEL.match(text_original)
         if inline[0] and inline[1] and MEMBER_WORDS.search(inline[1].group(1)):
             # "正式成员：智利、秘鲁": the label before the colon is the group of this item
@@ -204,7 +255,8 @@ def _member_column(table: Table) -> int | None:
     return None
 
 
-def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> None:
+def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str],
+                above: Paragraph | None = None) -> None:
     col = _member_column(table)
     if col is None:
         return
@@ -214,10 +266,15 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
     names = unique_columns(columns)
     label_original = table.section[-1] if table.section else table.columns_original[col]
     label = heading(label_original) if table.section else columns[col]
+    if above is not None:  # a label paragraph right above the table names its group
+        label = (above.text or "").strip().rstrip("：:").strip()
+        label_original = above.text_original.strip().rstrip("：:").strip()
     section = " > ".join(map(heading, table.section))
-    for row in table.rows:
+    grouped = table.columns_original[:1] == (GROUP_COLUMN,) and col != 0
+    for r, row in enumerate(table.rows):
         cell = row[col]
-        if not cell.text_original or _SENTENCE.search(cell.text_original) or _TOTAL.search(cell.text_original):
+        if (r in table.totals or not cell.text_original or _SENTENCE.search(cell.text_original)
+                or _TOTAL.search(cell.text_original)):
             continue
         joined = None
         if joined_col is not None:
@@ -225,8 +282,12 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str]) -> Non
             # a bare year is a date in a join-date column (it is only a number elsewhere)
             value = parse_date(text + "年" if re.fullmatch(r"1[5-9]\d\d|20\d\d", text) else text)
             joined = value.start if value else None
-        attributes = {names[i]: c.text for i, c in enumerate(row) if i != col}
+        attributes = {names[i]: c.text for i, c in enumerate(row) if i != col and not (grouped and i == 0)}
         target = cell.links[0].target if cell.links else None
+        if grouped and row[0].text_original:  # the label row above ("观察员国") is the group
+            rows.add("table", section, row[0].text or "", row[0].text_original, cell.text or "",
+                     cell.text_original, target, joined, attributes)
+            continue
         rows.add("table", section, label, label_original, cell.text or "", cell.text_original,
                  target, joined, attributes)
 
@@ -253,9 +314,11 @@ def _from_infobox(rows: _Rows, doc: Document) -> None:
             names, originals = split_names(value, whole), split_names(value_original, whole)
             if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
                 continue
-            # a label that says what the members are (1个候选国) is their group; a count or
-            # a name (东盟十国, 23國) is not, and the field's key is
-            if label is None or label_original is None or status_of(label_original) == "other":
+            # a label that says what the members are (1个候选国, 4个峰会主席国客人: a count, a measure
+            # word and a noun) is their group; a bare count or a name (东盟十国, 23國) is not, and
+            # the field's key is
+            if label is None or label_original is None or (
+                    status_of(label_original) == "other" and not _COUNTED_NOUN.match(label_original)):
                 label = label_original = field.key
             for name, original in zip(names, originals):
                 rows.add("infobox", "", label, label_original, name, original, targets.get(original))
@@ -264,10 +327,13 @@ def _from_infobox(rows: _Rows, doc: Document) -> None:
 def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:
     """Rows of members.parquet; `heading` maps a heading as parsed to the target variant."""
     rows = _Rows(doc)
+    label = None
     for block in doc.blocks:
-        if isinstance(block, ListBlock) and _is_member_list(block):
-            _from_list(rows, block, heading)
-        elif isinstance(block, Table):
-            _from_table(rows, block, heading)
+        if isinstance(block, ListBlock) and (_is_member_list(block) or (
+                label is not None and MEMBER_WORDS.search(label.text_original))):
+            _from_list(rows, block, heading, label)
+        elif isinstance(block, Table):  # a table's label must say what its rows are
+            _from_table(rows, block, heading, label if label and status_of(label.text_original) != "other" else None)
+        label = _label_paragraph(block)
     _from_infobox(rows, doc)
     return rows.rows

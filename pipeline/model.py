@@ -74,6 +74,7 @@ class Table:
     columns_original: tuple[str, ...]  # header text per column ("" where none)
     rows: tuple[tuple[Cell, ...], ...]  # body rows only; header rows became columns
     links: tuple[Link, ...] = ()  # links in the caption and header rows (body cells keep their own)
+    totals: tuple[int, ...] = ()  # body rows that sum up the others (class="sortbottom"): not data rows
     caption: str | None = None
     columns: tuple[str, ...] | None = None
 
@@ -106,6 +107,10 @@ class PageMeta:
     revision_id: int | None
     timestamp: str | None
     namespace: int
+    # The dump's own names (its <siteinfo>, lower case) of the File (6) and Category (14)
+    # namespaces, e.g. (("datei", 6), ("kategorie", 14)): so [[Kategorie:X]] on a dewiki page
+    # is a category as [[Category:X]] and [[分类:X]] are everywhere.
+    namespace_names: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from .convert import CLASSES, HAN, Markup, is_han, strip_markup, to_original, to_variant
+from .convert import (CLASSES, CODE_END, CODE_START, HAN, Markup, is_han, strip_markup, to_original,
+                      to_variant, unmark_code)
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
 
 _WS = re.compile(r"\s+")
@@ -80,8 +81,11 @@ def fullwidth_punct(text: str) -> str:
         return text
     chars = list(text)
     opened: list[bool] = []
+    code = False
     for i, c in enumerate(chars):
-        if c not in _FULL:
+        if c in (CODE_START, CODE_END):
+            code = c == CODE_START
+        if c not in _FULL or code:
             continue
         prev = chars[i - 1] if i > 0 else ""
         nxt = chars[i + 1] if i + 1 < len(chars) else ""
@@ -104,13 +108,15 @@ def fullwidth_punct(text: str) -> str:
 # pure, so their results are kept (bounded).
 @lru_cache(maxsize=8192)
 def _original(text: str, source_variant: str) -> str:
-    return collapse(to_original(text, source_variant))
+    return collapse(unmark_code(to_original(text, source_variant)))
 
 
 @lru_cache(maxsize=8192)
 def _target(text: str, variant: str, rules: tuple, source_variant: str) -> str:
     text = collapse(to_variant(text, variant, rules, source_variant))
     wide = fullwidth_punct(text)
+    if CODE_START in wide:  # code marks go last: fullwidth_punct needed them
+        return collapse(unmark_code(wide))
     return text if wide is text else collapse(wide)  # "A ,亞" -> "A ，亞" -> "A，亞"
 
 

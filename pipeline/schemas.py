@@ -97,7 +97,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         _f("date_precision", STR, "day | month | year; null if no date"),
         _f("number", pa.float64(), "the cell's number (28名 -> 28, 第8届 -> 8, 3.5万 -> 35000, 12.5% -> 12.5); null if not a number"),
         _f("header", pa.bool_(), "a header (!) cell inside the body, e.g. a row header"),
-        _f("from_span", pa.bool_(), "filled from a rowspan/colspan of another cell"),
+        _f("from_span", pa.bool_(), "filled from a rowspan/colspan of another cell, or from a full-width label row (column 'group')"),
+        _f("total", pa.bool_(), "in a totals row (class=\"sortbottom\"): it sums up the rows above, it is not one of them"),
     ]),
     "members": pa.schema([
         DOC_ID,

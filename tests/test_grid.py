@@ -53,7 +53,8 @@ def test_title_banner_goes_to_caption_and_empty_banner_is_skipped():
 
 def test_full_width_rows_at_the_bottom_are_notes_on_the_caption():
     """The legend under the I.O.I discography tables: `! colspan="3" | <small>"—" 表示…</small>`.
-    A full-width row in the middle (a divider) stays a row; one row alone is never a note."""
+    A full-width row in the middle labels the rows below it (a `group` column); one row alone is
+    never a note, and stays a row."""
     link = Link("Oricon", "Oricon", "internal")
     rows = [
         [GridCell("年份", header=True), GridCell("歌曲", header=True), GridCell("排名", header=True)],
@@ -65,7 +66,8 @@ def test_full_width_rows_at_the_bottom_are_notes_on_the_caption():
     ]
     table = build_table(rows, (), "單曲")
     assert table.caption_original == '單曲 / "—" 表示未上榜 / 資料來源：Oricon'
-    assert texts(table) == [["2016年", "Dream Girls", "1"], ["韓國"] * 3, ["2017年", "Whatta Man", "—"]]
+    assert table.columns_original == ("group", "年份", "歌曲", "排名")
+    assert texts(table) == [["", "2016年", "Dream Girls", "1"], ["韓國", "2017年", "Whatta Man", "—"]]
     assert table.links == (link,)
     alone = build_table([[GridCell("a", header=True), GridCell("b", header=True)], [GridCell("x", colspan=2)]], ())
     assert texts(alone) == [["x", "x"]]

@@ -31,7 +31,7 @@ SHARED_REAL = ROOT.parent / "shared" / "corpus" / "real" / "wikitext"
 def _pages() -> list[tuple[str, str]]:
     """(name, wikitext) of every page under tests/data the readers take as wikitext, dump
     pages included."""
-    files, _, _ = discover([ROOT / "tests/data"])
+    files = discover([ROOT / "tests/data"])[0]
     pages = [(page.doc_id, page.text) for f in files for page in read_file(f)
              if isinstance(page, RawPage) and page.format == "wikitext"]
     if SHARED_REAL.is_dir():  # the whole sample, where it is beside the clone (tests/data/real

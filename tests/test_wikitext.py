@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline.model import (ConversionRule, InfoboxField, Link, ListBlock, Paragraph, RawPage,
                             Table)
+from pipeline.normalise import normalise_document
 from pipeline.readers.wikirender import Renderer
 from pipeline.readers.wikitext import parse_wikitext
 
@@ -93,7 +94,7 @@ def test_dotnet_lead_keeps_converter_markup(dotnet):
     lead = of(dotnet, Paragraph)[0]
     assert lead.section == ()
     assert lead.text_original.startswith(
-        "-{zh-hans:.NET框架（.NET Framework）;zh-hant:.NET Framework}-是由微軟開發，")
+        "-{zh-hans:.NET框架（英语：.NET Framework）;zh-hant:.NET Framework}-是由微軟開發，")
     assert Link("平臺獨立性", "跨平臺", "internal") in lead.links
     assert Link("微軟", "微軟", "internal") in lead.links
     assert "<ref" not in of(dotnet, Paragraph)[4].text_original
@@ -312,7 +313,7 @@ def test_allow_listed_templates_render():
     doc = wt(src)
     (para,) = doc.blocks
     assert para.text_original.split() == [
-        "Foo", "-{日本}-", "FCL",  # Japanese: kept from conversion as -{…}-, resolved by normalise
+        "英语：Foo", "-{日本}-", "FCL",  # {{lang-en}} shows zhwiki's label; Japanese: kept from conversion as -{…}-, resolved by normalise
         "中文名", "丙", "乙", "a", "2002年2月13日", "10", "km", "中国",
         "紅", "USA", "1900年1月1日—2000年1月1日", "是", "否決"]
     assert para.links == (Link("a", "A", "internal"),)
@@ -448,7 +449,9 @@ def test_math_and_code_keep_their_braces_brackets_and_quotes():
            "<code>x[[0]] = f''(y)</code>、<nowiki>{{不是模板}}</nowiki>。\n")
     items, para = wt(src).blocks
     assert items.items[0].text_original == "\\frac{a}{c}=\\frac{\\overline{HB}}{a}"
-    assert para.text_original == "x[[0]] = f''(y)、{{不是模板}}。"
+    # code is wrapped so that normalise neither converts it nor widens its punctuation
+    assert para.text_original == "-{R|\ue020x[[0]] = f''(y)\ue021}-、{{不是模板}}。"
+    assert normalise_document(wt(src)).blocks[1].text == "x[[0]] = f''(y)、{{不是模板}}。"
 
 
 def test_sup_and_sub_digits_become_unicode_scripts():
@@ -489,8 +492,8 @@ def test_country_templates_by_name_flag_ioc_and_foreign_language_text():
     Kimigayo ({{lang|ja|…}} is not script-converted, as zhwiki wraps it in -{…}-)."""
     src = "{{奥地利}}、{{US}}、{{flagIOC|USA|1896年夏季|11}}；{{lang|ja|楽譜}}、{{lang-ja|国旗及び国歌}}、{{lang|zh-hant|樂譜}}。"
     (para,) = wt(src).blocks
-    assert para.text_original == "奥地利、美国、美国 (11)；-{楽譜}-、-{国旗及び国歌}-、樂譜。"  # resolved by normalise
+    assert para.text_original == "奥地利、美国、美国 (11)；-{楽譜}-、日语：-{国旗及び国歌}-、樂譜。"  # resolved by normalise
     from pipeline.normalise import normalise_document
 
     (para,) = normalise_document(wt(src)).blocks
-    assert para.text == "奥地利、美国、美国 (11)；楽譜、国旗及び国歌、乐谱。"
+    assert para.text == "奥地利、美国、美国 (11)；楽譜、日语：国旗及び国歌、乐谱。"

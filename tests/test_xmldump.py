@@ -376,3 +376,21 @@ def test_one_endless_text_element_stops_the_dump_with_bounded_memory():
     assert problem.kind == "too-large" and problem.message.startswith("bomb.xml: more than 64 MiB")
     assert stream.fed < 1.1 * MAX_STRETCH  # it stopped reading there
     assert peak < 3 * MAX_STRETCH, peak  # the text held so far, a few copies at most
+
+
+def test_the_dumps_own_category_and_file_names_are_namespaces():
+    from pipeline.readers.wikitext import parse_wikitext
+
+    site = ('<dbname>dewiki</dbname><namespaces><namespace key="0" /><namespace key="6">Datei'
+            '</namespace><namespace key="14">Kategorie</namespace></namespaces>')
+    text = ("'''Donau''' ist ein Fluss.[[Datei:Donau.jpg|mini|Die Donau]]\n\n"
+            "[[Kategorie:Fluss in Europa]]\n[[kategorie:Donau| ]]\n[[:Kategorie:Flüsse]]\n[[分类:中文]]")
+    (raw,) = read(dump_xml([page_xml(1, text=text)], site))
+    assert raw.meta.namespace_names == (("datei", 6), ("kategorie", 14))
+    doc = parse_wikitext(raw)
+    assert doc.categories == ("Fluss in Europa", "Donau", "中文")
+    texts = [b.text_original for b in doc.blocks]
+    assert texts == ["Donau ist ein Fluss.", "Kategorie:Flüsse"]  # ":" before a namespace: a link
+    # The same page from a dump that does not name them: the names are text, as before.
+    (plain,) = read(dump_xml([page_xml(1, text=text)]))
+    assert "Fluss in Europa" not in parse_wikitext(plain).categories

@@ -14,7 +14,8 @@ which the Markdown reader shares): `{{…}}` templates rendered by the wikitext 
 ones counted into the caller's `dropped`), stray `{{ }} [[ ]]`, <gallery> file names. Pandoc
 splits a template inside a wikitext table row at its `|` into cells (`{{collapsible list` |
 `titlestyle = …` | `}}`): those cells are rejoined and rendered into the first one, the others
-left empty, so the grid keeps its shape. An infobox-shaped table stays a table.
+left empty, so the grid keeps its shape. An infobox-shaped table stays a table. A caption that
+starts with the wiki caption's attributes (`style="…" | 早期西里尔字母`) loses them.
 Dropped unrecorded: image/file links (`<a href=".../File:X.svg">X.svg</a>`: neither the file
 name nor a link), footnote markers left as text (`[1]`), the content of `<style>`, `<script>`
 and `<ref>`/footnote `<sup class=reference>` (citations, not cell text), text between cells,
@@ -61,6 +62,8 @@ GALLERY_FILE = re.compile(rf"(?<!\S)(?:{_FILE_NS})\s*:{_IMAGE}(?:\||(?=\s)|$)|^(
 # autolink brackets, which markdown-it left as text; unwrapped, the line is a gallery piece.
 _AUTOLINKED_FILE = re.compile(rf"<((?:{_FILE_NS}):[^<>\s]*)>", re.I)
 # A whole text that is a template's style parameter (`titlestyle = background:…;`): CSS, not text.
+# A wiki caption's attributes pandoc kept as text: `<caption>style="font-size:smaller;" | 早期…`.
+_CAPTION_ATTRS = re.compile(r"""^(?:[\w-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'|]+)\s*)+\|(?!\|)\s*""")
 _STYLE_PARAM = re.compile(r"^\s*[\w-]*style\s*=\s*(?:[a-z-]+\s*:[^;|]*;?\s*)+$", re.I)
 
 
@@ -247,8 +250,8 @@ def parse_html_tables(html: str, section: Section = (), dropped: Counter | None 
     parser = _Parser()
     parser.feed(html)
     parser.close()
-    tables = [build_table(t.rows, section, clean_leftovers(" ".join("".join(t.caption).split()),
-                                                           parser.dropped).strip())
+    tables = [build_table(t.rows, section, _CAPTION_ATTRS.sub("", clean_leftovers(
+                  " ".join("".join(t.caption).split()), parser.dropped).strip()))
               for t in parser.tables()]
     if dropped is not None:
         dropped.update(parser.dropped)

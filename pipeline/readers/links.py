@@ -11,10 +11,10 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from ..model import Link
+from .templates import CATEGORY_NS, FILE_NS
 
-CATEGORY_PREFIXES = ("category:", "分类:", "分類:", "类别:", "類別:")
-FILE_PREFIXES = ("file:", "image:", "文件:", "檔案:", "档案:", "图像:", "圖像:", "媒体:", "媒體:", "media:",
-                 "ファイル:", "画像:")  # jawiki pages come through the same exports
+CATEGORY_PREFIXES = tuple(f"{ns}:" for ns in sorted(CATEGORY_NS))
+FILE_PREFIXES = tuple(f"{ns}:" for ns in sorted(FILE_NS))  # the namespaces of templates.py
 _WIKI_URL = re.compile(r"^(?:https?:)?//[a-z\-]+\.(?:m\.)?wikipedia\.org/(?:wiki/|zh-[a-z]+/)(?P<t>.+)$", re.I)
 # MediaWiki's $wgUrlProtocols: any other "prefix:" is a namespace (Category:, Wikipedia:, Help:).
 _URL_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp", "mailto", "news", "irc", "ircs",

@@ -15,6 +15,8 @@ In: a RawPage whose text is pandoc Markdown (GFM or pandoc's own flavour). Out: 
   templates rendered (dropped ones counted in `dropped_templates`), stray brackets, <gallery>
   file names (captions stay). A `:*` line (a bullet in a definition body, kept as text with the
   bullet escaped: `:\\* - 人民広場駅 - 南京東路駅 -`) loses its markers and dangling dashes.
+- A lead paragraph that is the tail of an infobox pandoc left (`border | caption = …}}`,
+  `|utc_offset = …`) is dropped, counted in `dropped_templates` as "(infobox tail)".
 - Dropped on purpose: footnote markers `\\[1\\]` (the reference bodies are not in these exports),
   empty list items (pandoc's empty reference list), images, the `ⓦ` marker some converters add
   to link text. Nothing else.
@@ -40,6 +42,11 @@ from .htmltable import FOOTNOTE, clean_leftovers, html_blocks, is_file_link
 # trailing "-" (the separator next to an entry that rendered to nothing) are not text.
 _DEFINITION_BULLET = re.compile(r"^:[:*#]*\s*(?:-(?:\s+|$))?|\s+-$")
 WRAP_COLUMNS = 72
+# The tail of an infobox pandoc could not convert, left as a lead paragraph: `border | caption =
+# …}}`, `|utc_offset = +8`: a few words at most, then `| key =`. Counted under this name in
+# `dropped_templates`.
+_INFOBOX_TAIL = re.compile(r"^[^|=\n]{0,30}\|\s*[^\s|=]{1,30}(?:[ _][^\s|=]{1,30}){0,3}\s*=")
+INFOBOX_TAIL = "(infobox tail)"
 _END_LIST = "<!-- end list -->"  # pandoc's separator between two adjacent lists
 _SENTENCE_END = re.compile(r"[。！？!?]")
 
@@ -147,6 +154,9 @@ class _Reader:
             if self.title is None and not self.section and rendered.bold:
                 # The lead's first bold term names the article, even after images or a table.
                 self.title = "".join(rendered.bold).strip()
+            if not self.section and _INFOBOX_TAIL.match(rendered.text):
+                self.dropped[INFOBOX_TAIL] += 1  # recorded with the dropped templates
+                return i + 3
             if rendered.text:
                 self.blocks.append(Paragraph(self.section_path(), rendered.text, tuple(rendered.links)))
             return i + 3

@@ -1,4 +1,6 @@
-"""Which wikitext templates show text, and what text: the allow-list of the wikitext reader.
+"""The wiki vocabulary the readers consult, as data with a reason per entry (as wikitextparser's
+`_config.py`): namespaces and tags (below the imports), and which templates show text and what
+text (the allow-list of the wikitext reader), and what every other template is (`classify`).
 
 In: a template's name and its parameters (`Args`). Out: a list of parts, each literal text or a
 `Param` to be rendered in place (so links inside it survive), or None when the template is not
@@ -7,9 +9,21 @@ on the list. The reader drops every template not listed here from the text and c
 itself into their own fields and are not counted.
 
 Choices (MediaWiki would show more; we keep the words a reader would quote):
-- `{{lang|en|Foo}}` and `{{lang-en|Foo}}` -> "Foo": the "英語：" label of lang-xx is boilerplate.
-  Han text in a language other than Chinese is wrapped in `-{…}-`, as zhwiki's template does,
-  so it is never script-converted (Japanese 楽譜 stays 楽譜).
+- `{{lang|en|Foo}}` -> "Foo"; `{{lang-en|Foo}}` -> "英语：Foo", the label zhwiki shows (CLDR's
+  Chinese name of the language); {{jpn|j=…}}, {{kor|k=…}}, {{nihongo|中文|日本語|rōmaji}} and
+  {{zh|s=…|t=…}} likewise show their labels. Han text in a language other than Chinese is
+  wrapped in `-{…}-`, as zhwiki's template does, so it is never script-converted (Japanese 楽譜
+  stays 楽譜).
+- Numbers: `{{nts|647500}}`, `{{formatnum:647500}}` -> "647,500"; `{{val|1.5|0.2|e=3|u=m}}` ->
+  "1.5±0.2×10³ m".
+- Flags of entities with no ISO code ({{EU}}, {{SMOM}}, {{TRNC}}, {{flagcountry|EU}}, {{USSR}})
+  show their name (`NON_ISO_ENTITIES`); {{flagIOC2|UZB|…}} like {{flagIOC}};
+  {{flagIOCathlete|[[A]]|CHN}} -> "A（中国）". `{{legend|#color|label}}` -> the label.
+- Biography infoboxes: {{height|m=1.75}} -> "1.75米", {{weight|lb=175}} -> "175磅", medal-table
+  rows ({{Medal|Sport|足球}} -> 足球, {{MedalGold|2008年北京|花剑}} -> "金牌 2008年北京 花剑"),
+  {{birth year and age|1959}} -> "1959年"; {{配音2|JP|A|TW|B}} -> "A（日本）、B（台湾）";
+  {{站|合肥}} -> 合肥站; {{airport codes|PEK|ZBAA}} -> "IATA：PEK，ICAO：ZBAA"; {{Jct|country=TWN|PH|1}}
+  -> 台1線 (`JCT_ROUTES`).
 - `{{tsl|en|Foreign|中文|顯示}}` -> the 4th param (the text shown), else the 3rd (the Chinese
   title), else the 2nd.
 - `{{le|中文|English|顯示}}`, `{{link-xx|…}}` -> 3rd param if given, else the 1st; `{{ill|…}}`
@@ -31,8 +45,10 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
 - Quotations (`cquote`, `quote`, `quotation`, `blockquote`) -> the quoted text.
 - `{{nbafy|1991}}` -> "1990–91" (a season), `{{nbay|1991}}` -> "1991"; `{{chem|H|2|O}}` -> "H2O".
 - `{{地區用詞|cn=…|tw=…|…}}` -> `-{zh-cn:…;zh-tw:…}-` markup, resolved per variant by normalise.
-Footnote and citation templates (`efn`, `sfn`, `refn`, `rp`, `cite …`, `citation needed`) and
-maintenance, navbox and reference-list templates are simply not listed: dropped and counted.
+Every other template is dropped and counted; `DROPPED` names the classes of those that are
+dropped on purpose (citation, reference-list, maintenance, hatnote, navbox, authority, image,
+external-link, layout, language-icon, parser-function), each with its reason, and `classify`
+is the one place that says what a template is.
 """
 
 from __future__ import annotations
@@ -40,11 +56,35 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import countries
 from ..convert import HAN
 
 COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)  # also unclosed, to the end
+
+# -- Namespaces and tags ------------------------------------------------------------------------
+# File namespace: MediaWiki's canonical File, its aliases Image and Media, and the localised names
+# zhwiki accepts (Chinese in both scripts) and jawiki's (its pages come through the same exports).
+FILE_NS = frozenset({"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
+                     "图片", "圖片", "ファイル", "画像"})
+# Category namespace: MediaWiki's canonical name and zhwiki's localised ones.
+CATEGORY_NS = frozenset({"category", "分类", "分類", "类别", "類別"})
+# Tags whose content is not article text: footnotes (Cite's <ref>, <references>), galleries and
+# other media or widgets, template machinery, styles and scripts.
+SKIP_TAGS = frozenset({"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
+                       "templatedata", "templatestyles", "graph", "mapframe", "maplink",
+                       "categorytree", "indicator", "style", "script", "includeonly", "section",
+                       "charinsert", "hiero"})
+# Tags whose content MediaWiki does not parse as wikitext: it is shown as written.
+RAW_TAGS = frozenset({"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source", "pre"})
+# Code: never script-converted, its ASCII punctuation kept (convert.protect_code).
+CODE_TAGS = frozenset({"code", "syntaxhighlight", "source", "pre"})
+# HTML list-item tags mwparserfromhell gives for `*`, `#`, `;`, `:` lines.
+LIST_TAGS = frozenset({"li", "dt", "dd"})
+# Parser functions written `{{name:argument}}` whose argument is shown (formatted, recased): the
+# renderer passes the argument as parameter 1. (MediaWiki's Help:Magic words.)
+COLON_FUNCTIONS = ("formatnum", "lc", "uc", "lcfirst", "ucfirst")
 
 
 @dataclass(frozen=True)
@@ -91,7 +131,8 @@ def normalise_name(raw: str) -> str:
         head, _, _rest = name.partition(":")
         if head.lower() in ("template", "模板", "t"):
             name = _rest.strip()
-        elif head.startswith("#") or head.isupper() or head.lower() in ("subst", "safesubst", "msgnw"):
+        elif (head.startswith("#") or head.isupper()
+              or head.lower() in ("subst", "safesubst", "msgnw") + COLON_FUNCTIONS):
             name = head.strip()
     name = name[:100]
     return name[:1].upper() + name[1:]
@@ -129,13 +170,40 @@ def _date(a: Args, offset: int = 0) -> list:
     return [out]
 
 
+def _number(text: str) -> str:
+    """"647500" -> "647,500", "-1234.5" -> "-1,234.5", as {{nts}} and {{formatnum:}} show a
+    number (thousands separated by commas, the decimal part as written); anything that is not a
+    plain number is returned unchanged."""
+    m = re.fullmatch(r"([-−+]?)(\d+)((?:\.\d+)?)", text.replace(",", "").strip())
+    if not m:
+        return text
+    return m.group(1) + f"{int(m.group(2)):,}" + m.group(3)
+
+
+def _nts(a: Args) -> list:
+    return [_number(a.text(1))] if a.has(1) else []
+
+
+def _val(a: Args) -> list:
+    """{{val|1.5|0.2|e=3|u=m}} -> "1.5±0.2×10³ m" (the number, its uncertainty, exponent, unit)."""
+    out = _number(a.text(1))
+    if a.has(2):
+        out += ("±" + a.text(2)) if not a.has(3) else f"+{a.text(2)}−{a.text(3).lstrip('-')}"
+    if a.has("e"):
+        out += "×10" + a.text("e").translate(str.maketrans("0123456789-−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻"))
+    unit = a.text("u") or a.text("ul")
+    return [out + (" " + unit if unit else "")]
+
+
 _RANGE = {"to", "-", "–", "and", "or", "~", "x", "by", "+/-", "to(-)"}
 
 
 def _convert(a: Args) -> list:
-    value, second = a.text(1), a.text(2)
+    """{{convert|1730000|m2|ha}} -> "1,730,000 m2": the value as Module:Convert writes it (thousands
+    separated), its unit as given; a range {{convert|10|to|20|km}} -> "10–20 km"."""
+    value, second = _number(a.text(1)), a.text(2)
     if second in _RANGE and a.has(3):
-        return [f"{value}–{a.text(3)} {a.text(4)}".strip()]
+        return [f"{value}–{_number(a.text(3))} {a.text(4)}".strip()]
     return [f"{value} {second}".strip()]
 
 
@@ -195,7 +263,35 @@ def _flag(a: Args) -> list:
         iso = countries.english_to_iso(a.text(1)) or countries.ioc_to_iso(a.text(1))
         if iso:
             return [countries.zh_name(iso)]
+        if entity_name(a.text(1)):
+            return [entity_name(a.text(1))]
     return [p]
+
+
+# Flag and country-data templates of entities that have no ISO 3166-1 code: they show the name
+# (a member list names them), and countries.iso_code gives them no code. Keys are the template
+# code or the English name {{flag}} takes, in lower case. Names as zhwiki's templates show them.
+NON_ISO_ENTITIES = {
+    "eu": "欧洲联盟", "european union": "欧洲联盟",  # {{EU}}, {{flag|European Union}}
+    "smom": "马耳他骑士团", "sovereign military order of malta": "马耳他骑士团",  # {{SMOM}}
+    "trnc": "北塞浦路斯", "northern cyprus": "北塞浦路斯",  # {{TRNC}}: recognised by Turkey only
+    "ussr": "苏联", "urs": "苏联", "soviet union": "苏联",  # dissolved 1991, code withdrawn
+    "frg": "西德", "brd": "西德", "west germany": "西德",
+    "gdr": "东德", "ddr": "东德", "east germany": "东德",
+    "yug": "南斯拉夫", "yugoslavia": "南斯拉夫",
+    "tch": "捷克斯洛伐克", "czechoslovakia": "捷克斯洛伐克",
+    "kos": "科索沃", "kosovo": "科索沃",  # XK is user-assigned, not ISO (see countries.py)
+    "qing": "清朝", "un": "联合国", "united nations": "联合国",
+    # organisations that take part as a whole ({{Flag|ASEAN}} as a summit guest)
+    "asean": "东南亚国家联盟", "cis": "独立国家联合体", "nato": "北大西洋公约组织",
+    "arab league": "阿拉伯国家联盟", "african union": "非洲联盟",
+    # party templates show the party's name: {{KMT}}, {{DPP}}, {{CPC}}
+    "kmt": "中国国民党", "dpp": "民主进步党", "cpc": "中国共产党",
+}
+
+
+def entity_name(code_or_name: str) -> str | None:
+    return NON_ISO_ENTITIES.get(code_or_name.strip().lower())
 
 
 _COUNTRY_DATA = re.compile(r"^[A-Z]{3,4}(?:-[A-Z]{2,4})?$")  # CHI, HKG-CHN, DPRK-PRK, ROC-TW
@@ -206,10 +302,12 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
     ({{CHI}}, {{PRC}}, {{HKG-CHN}}, {{US}}) they render as the CLDR Chinese name; named by the
     country ({{奥地利}}, {{斯洛伐克}}) as that name."""
     name = normalise_name(raw_name)
+    if entity_name(name) and name.isupper():
+        return lambda a: [entity_name(name)]
     if _COUNTRY_DATA.match(name):
         iso = countries.ioc_to_iso(name) or countries.ioc_to_iso(name.split("-")[0])
-    elif len(name) == 2 and name.isupper() and name in countries.iso_codes():
-        iso = name
+    elif len(name) == 2 and name.isupper() and (name in countries.iso_codes() or countries.ioc_to_iso(name)):
+        iso = name if name in countries.iso_codes() else countries.ioc_to_iso(name)  # {{UK}}: GB
     elif countries.is_country_name(name):
         return lambda a: [name]
     else:
@@ -218,11 +316,20 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
 
 
 def _flag_ioc(a: Args) -> list:
-    """{{flagIOC|USA|1896年夏季|11}}: the country, and a medal count in brackets if given."""
+    """{{flagIOC|USA|1896年夏季|11}}, {{flagIOC2|UZB|…}}: the country, and a medal count in
+    brackets if given."""
     iso = countries.ioc_to_iso(a.text(1))
-    if not iso:
+    name = countries.zh_name(iso) if iso else entity_name(a.text(1))
+    if not name:
         return [Param("1")] if a.has(1) else []
-    return [countries.zh_name(iso)] + ([f" ({a.text(3)})"] if a.has(3) else [])
+    return [name] + ([f" ({a.text(3)})"] if a.has(3) else [])
+
+
+def _flag_athlete(a: Args) -> list:
+    """{{flagIOCathlete|[[姓名]]|CHN|…}}: the athlete, then the country in brackets."""
+    iso = countries.ioc_to_iso(a.text(2))
+    name = countries.zh_name(iso) if iso else entity_name(a.text(2)) or a.text(2)
+    return ([Param("1")] if a.present(1) else []) + ([f"（{name}）"] if name else [])
 
 
 _CHINESE_CODES = ("zh", "lzh", "yue", "wuu", "gan", "hak", "nan", "cdo")
@@ -239,6 +346,142 @@ def _in_language(code: str, part: Param, text: str) -> list:
     if code.lower().startswith(_CHINESE_CODES) or not _HAN.search(text):
         return [part]
     return ["-{", part, "}-"]
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale.parse("zh").languages)
+
+
+def language_label(code: str) -> str:
+    """zhwiki's label of a language code (CLDR's Chinese name, as Babel ships it): en -> 英语."""
+    names = _language_names()
+    return names.get(code) or names.get(code.split("-")[0], "")
+
+
+def _lang_xx(code: str) -> Callable[[Args], list]:
+    """{{lang-en|Foo}} shows "英语：Foo" (the label is the template's own text); Han text of a
+    language other than Chinese is not converted (`_in_language`)."""
+    label = language_label(code)
+
+    def render(a: Args) -> list:
+        if not a.present(1):
+            return []
+        return ([label + "："] if label else []) + _in_language(code, Param("1"), a.text(1))
+    return render
+
+
+def _labelled(label: str, code: str, *keys: str | int) -> Callable[[Args], list]:
+    """{{jpn|j=西15丁目停留場|rm=…}} -> "日语：西15丁目停留場": the first given key, labelled."""
+    def render(a: Args) -> list:
+        p = a.first(*keys)
+        return [label + "："] + _in_language(code, p, a.text(p.key)) if p else []
+    return render
+
+
+# {{zh|s=…|t=…|p=…}}: each given form with the label zhwiki shows before it.
+_ZH_FORMS = (("c", "中文"), ("s", "简化字"), ("t", "繁体字"), ("p", "汉语拼音"), ("w", "威妥玛拼音"),
+             ("j", "粤拼"), ("y", "耶鲁拼音"), ("poj", "白话字"))
+
+
+def _zh(a: Args) -> list:
+    """The simplified and traditional forms are shown as written (the template wraps them in
+    -{…}-): converting them would make the two the same."""
+    parts: list = []
+    for key, label in _ZH_FORMS:
+        if a.has(key):
+            shown = ["-{", Param(key), "}-"] if key in ("s", "t") else [Param(key)]
+            parts += (["，"] if parts else []) + [label + "："] + shown
+    return parts
+
+
+def _nihongo(a: Args) -> list:
+    """{{nihongo|中文|日本語|rōmaji}} -> "中文（日语：日本語，rōmaji）"."""
+    inner = _in_language("ja", Param("2"), a.text(2)) if a.has(2) else []
+    inner += ([("，" if inner else "")] + [Param("3")]) if a.has(3) else []
+    return ([Param("1")] if a.has(1) else []) + (["（日语："] + inner + ["）"] if inner else [])
+
+
+def _pairs(a: Args) -> list:
+    """{{vgrelease|NA|2001年|JP|2002年}} -> "NA：2001年 JP：2002年"."""
+    parts: list = []
+    for i in range(1, a.positional + 1, 2):
+        if a.has(i + 1):
+            parts += ([" "] if parts else []) + [Param(str(i)), "：", Param(str(i + 1))]
+    return parts
+
+
+def _measure(units: tuple[tuple[str, str], ...]) -> Callable[[Args], list]:
+    """{{height|m=1.75}} -> "1.75米", {{height|ft=5|in=11}} -> "5英尺11英寸": each given unit."""
+    return lambda a: ["".join(a.text(k) + name for k, name in units if a.has(k))]
+
+
+_MEDALS = {"gold": "金牌", "silver": "银牌", "bronze": "铜牌"}
+
+
+def _medal_row(label: str) -> Callable[[Args], list]:
+    """{{MedalGold|2008年北京|个人花剑}} -> "金牌 2008年北京 个人花剑", a row of a medal table."""
+    def render(a: Args) -> list:
+        parts: list = [label] if label else []
+        for i in range(1, a.positional + 1):
+            if a.has(i):
+                parts += ([" "] if parts else []) + [Param(str(i))]
+        return parts
+    return render
+
+
+def _medal(a: Args) -> list:
+    """{{Medal|Sport|足球}}, {{Medal|Gold|2008年北京|…}}: the kind of row, then its text."""
+    kind = a.text(1).lower()
+    if kind in _MEDALS:
+        parts: list = [_MEDALS[kind]]
+        for i in range(2, a.positional + 1):
+            if a.has(i):
+                parts += [" ", Param(str(i))]
+        return parts
+    return [Param("2")] if a.present(2) else []
+
+
+def _voices(a: Args) -> list:
+    """{{配音2|JP|[[本名陽子]]|TW|[[劉如蘋]]}}: voice actors by region, "本名陽子（日本）、劉如蘋（台湾）"
+    (an ISO region code as its CLDR Chinese name, anything else as written)."""
+    parts: list = []
+    for i in range(1, a.positional + 1, 2):
+        if a.has(i + 1):
+            code = a.text(i).upper()
+            region = countries.zh_name(code) if code in countries.iso_codes() else a.text(i)
+            parts += (["、"] if parts else []) + [Param(str(i + 1))] + ([f"（{region}）"] if region else [])
+    return parts
+
+
+# {{Jct|country=TWN|PH|1|NH|3}}: road junctions, shown as each route's name (zhwiki's road
+# naming for the country); a route type not listed here is shown as "type number".
+JCT_ROUTES = {
+    ("TWN", "PH"): "台{}線",  # 省道 (provincial highway)
+    ("TWN", "NH"): "國道{}號",  # 國道 (national freeway)
+    ("TWN", "CH"): "縣道{}號",  # 縣道 (county road)
+    ("CHN", "G"): "G{}",  # 国家高速公路 / 国道: written by their code
+    ("CHN", "S"): "S{}",
+}
+
+
+def _junction(a: Args) -> list:
+    country = a.text("country").upper()
+    names = []
+    for i in range(1, a.positional, 2):
+        kind, number = a.text(i).upper().removesuffix("-ALL"), a.text(i + 1)
+        if number:
+            pattern = JCT_ROUTES.get((country, kind))
+            names.append(pattern.format(number) if pattern else f"{a.text(i)} {number}")
+    return ["、".join(names)] if names else []
+
+
+def _year(a: Args) -> list:
+    """{{Birth year and age|1959}} -> "1959年"."""
+    year = next((a.text(i) for i in range(1, a.positional + 1) if a.text(i).isdigit()), "")
+    return [f"{year}年"] if year else []
 
 
 def _lang(a: Args) -> list:
@@ -281,6 +524,36 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "hlist": _joined, "ubl": _joined, "unbulleted list": _joined, "plainlist": _param(1),
     "flatlist": _param(1), "collapsible list": _titled_list,
     "!": lambda a: ["|"], "=": lambda a: ["="],
+    # numbers as zhwiki formats them: {{nts|647500}} -> 647,500
+    "nts": _nts, "ntsh": _nts, "nts-nc": _nts, "formatnum": _nts, "val": _val,
+    "lc": _param(1), "uc": _param(1), "lcfirst": _param(1), "ucfirst": _param(1),
+    "flagioc2": _flag_ioc, "flagioc2team": _flag_ioc, "flagiocathlete": _flag_athlete,
+    "flagioc2athlete": _flag_athlete, "flagathlete": _flag_athlete,
+    # language templates that show their label: {{jpn|j=…}} -> 日语：…
+    "nihongo": _nihongo, "jpn": _labelled("日语", "ja", "j", 1), "kor": _labelled("韩语", "ko", "k", "hangul", 1),
+    "zh": _zh, "bo": _labelled("藏语", "bo", "t", 1), "mong": _last_positional,
+    "transl": _last_positional, "coptic": _param(1), "smallsup": _param(1),
+    # {{legend|#color|label}}: a colour swatch and its label
+    "legend": _param(2), "legend2": _param(2),
+    # {{columns|col1=…|col2=…}}: its columns' content, one after the other
+    "columns": lambda a: [p for i in range(1, 11) if a.present(f"col{i}") for p in ("\n", Param(f"col{i}"))],
+    # colour and styling wrappers show their text
+    **{c: _param(1) for c in ("red", "blue", "green", "orange", "purple", "gray", "grey", "yellow",
+                              "pink", "brown", "maroon", "navy", "white", "black")},
+    "wrap": _param(1), "no italic": _param(1), "plain list": _param(1), "cas": _param(1),
+    "s": _last_positional,  # {{s|Title|shown}}: a Wikisource link shows its title
+    "vgrelease": _pairs, "vgrelease new": _pairs,
+    # units and medal tables of biography infoboxes
+    "height": _measure((("m", "米"), ("cm", "厘米"), ("ft", "英尺"), ("in", "英寸"))),
+    "weight": _measure((("kg", "公斤"), ("lb", "磅"), ("st", "英石"))),
+    "medal": _medal, **{f"medal{k}": _medal_row(v) for k, v in _MEDALS.items()},
+    "medalsport": _param(1), "medalcountry": _param(1), "medalcompetition": _param(1),
+    "配音2": _voices, "jct": _junction,
+    "birth year and age": _year, "death year and age": _year,
+    "站": lambda a: [Param("1"), "站"] if a.has(1) else [],  # {{站|合肥}}: a station link, 合肥站
+    "車站編號": _last_positional, "车站编号": _last_positional,  # {{車站編號|色|色|I115}}: the number
+    "airport codes": lambda a: (["IATA：", Param("1")] if a.has(1) else [])
+                               + (["，ICAO：", Param("2")] if a.has(2) else []),
 }
 
 # Prefix families: lang-en, link-en, ruby-py, …
@@ -295,12 +568,16 @@ def renderer_for(key: str) -> Callable[[Args], list] | None:
     if key in RENDER:
         return RENDER[key]
     if key.startswith("lang-"):  # lang-ja, lang-en: the language is in the name
-        return lambda a: _in_language(key[5:], Param("1"), a.text(1)) if a.present(1) else []
+        return _lang_xx(key[5:])
+    if key.endswith("-link") and _LANG_CODE.match(key[:-5]):  # {{en-link|中文|English}}
+        return _link_xx
     for prefix, fn in PREFIXES:
         if key.startswith(prefix):
             return fn
     return None
 
+
+_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
 _INFOBOX_NAMES = {"geobox", "taxobox", "automatic taxobox", "speciesbox"}
 # Templates with many named parameters that are not infoboxes: citations and navigation boxes.
@@ -323,3 +600,89 @@ def may_be_infobox(key: str) -> bool:
     and map helpers and subpage templates (a `/` in the name: page frames) have that shape too
     and are left out by name."""
     return renderer_for(key) is None and not _NOT_INFOBOX.search(key)
+
+
+# What a template the allow-list does not render is, by name: a class of things that are not
+# article text, each with why. Checked in this order; the first match names the class.
+DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re.I), why) for cls, rx, why in (
+    ("citation",
+     r"^(?:cite|citation|vcite|cita |cite\b|引用|citeweb|cascite|chemspidercite|ebicite|stdinchicite|"
+     r"sfn|harv|efn|refn|rp$|r$|ref$|ref label|note label|notetag|notefoot|note$|fn$|fnb$|nom$|"
+     r"wayback|webarchive|webcite|dead link|deadlink|失效|citation needed|fact$|来源请求|來源請求|"
+     r"pdflink|isbn$|doi$|usbill|onesource|open access|linktext)",
+     "footnotes and citations: a superscript mark or an entry of the reference list"),
+    ("reference-list",
+     r"^(?:reflist|references|refbegin|refend|refs$|notelist|參考|参考|脚注|腳註)",
+     "the reference list itself; its entries are citations"),
+    ("maintenance",
+     r"小作品$|stub$|^(?:expand|擴充|扩充|unreferenced|refimprove|multiple issues|primarysources|"
+     r"blpsources|expert|copyedit|清理|cleanup|orphan|孤立|notability|关注度|關注度|update|"
+     r"请求翻译|請求翻譯|translation|rough translation|advert|pov|wikify|current|"
+     r"disambig|消歧义|消歧義|dab$|short description|pagenamebase|defaultsort|displaytitle|"
+     r"expand language)",
+     "maintenance banners, stub notices, disambiguation markers and page metadata"),
+    ("hatnote",
+     r"^(?:main|main list|see also|seealso|further|details|about|otheruses|other uses|for$|"
+     r"distinguish|redirect|主条目|主條目|另见|另見|參見|参见|相关条目)",
+     "hatnotes above a section: navigation between pages"),
+    ("navbox",
+     r"navbox|導航|导航|^s-|succession box|start box|end box|start rail box|adjacent stations|"
+     r"portal|bar$|nav$|行政区划$|行政區劃$|^prc admin/",
+     "navigation boxes and succession boxes: lists of related pages below the text"),
+    ("authority",
+     r"^(?:authority control|權威控制|权威控制|taxonbar|persondata|normdaten|coord|"
+     r"geographic location)",
+     "authority control, coordinates and other machine data"),
+    ("image",
+     r"^(?:image|multiple image|wide image|location map|flagicon|flagdeco|increase|decrease|"
+     r"steady|color box|legend inline|composition bar|rint$|routemap|ahn-)|image label",
+     "images and image overlays: no words of the text"),
+    ("external-link",
+     r"^(?:commons|commonscat|wikisource|wikiquote|wiktionary|wikibooks|wikinews|gutenberg|"
+     r"official|official website|imdb|youtube|facebook|twitter|instagram|sinaweibo|douban|"
+     r"soccerway|external media|internal link helper|translink)",
+     "links to other sites and sister projects, shown in the links section"),
+    ("layout",
+     r"^(?:-|clear|clr|clear left|clear right|div col|divcol|div col end|col-|toc|"
+     r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$)",
+     "layout helpers: columns, clearing floats, line breaks"),
+    ("language-icon",
+     r"^[a-z]{2,3}(?:-[a-z]{2,4})?(?: icon)?$",
+     "{{en}}, {{ja icon}} (a CLDR language code): the language of a cited source, '(英文)' after a reference"),
+    ("parser-function",
+     r"^#",
+     "parser functions compute text from parameters we do not expand; counted so they show"),
+))
+
+
+def drop_class(key: str) -> str:
+    """The class of a dropped template (citation, navbox, maintenance, image, …) or "unknown"."""
+    for cls, rx, _why in DROPPED:
+        if rx.search(key) and (cls != "language-icon" or language_label(key.removesuffix(" icon"))):
+            return cls
+    return "unknown"
+
+
+def renderer_of(raw_name: str) -> Callable[[Args], list] | None:
+    """How a template renders. A name in capitals is a country-data template first: MediaWiki
+    names differ by case after the first letter, so {{JPN}} is Japan and {{jpn|j=…}} Japanese."""
+    name = normalise_name(raw_name)
+    if name.isupper() and country_template(raw_name):
+        return country_template(raw_name)
+    return renderer_for(name.lower()) or country_template(raw_name)
+
+
+def classify(raw_name: str, own_line_fields: Callable[[], int] = lambda: 0) -> tuple[str, str]:
+    """What one template is, the one place that decides it (the renderer and the fidelity
+    report both ask): ("read", "noteta"|"displaytitle") for templates the reader reads into
+    fields, ("infobox", "") for infoboxes, ("rendered", "") for the allow-list and
+    country-data templates, else ("dropped", class). `own_line_fields` counts the named
+    parameters that start a line (the shape of an infobox with a name we do not know)."""
+    key = key_of(raw_name)
+    if key in ("noteta", "displaytitle"):
+        return "read", key
+    if is_infobox(key) or (may_be_infobox(key) and own_line_fields() >= INFOBOX_MIN_FIELDS):
+        return "infobox", ""
+    if renderer_of(raw_name):
+        return "rendered", ""
+    return "dropped", drop_class(key)

@@ -27,22 +27,15 @@ from dataclasses import dataclass, field, replace
 from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Tag,
                                     Template, Text, Wikilink)
 
+from ..convert import protect_code
 from ..model import InfoboxField, Link
 from . import leantree
 from . import templates as T
+from .templates import CATEGORY_NS, CODE_TAGS, FILE_NS, LIST_TAGS, RAW_TAGS, SKIP_TAGS
 from .links import title_of
 
 PIPE = "\ue000"  # stands for "|" inside -{…}- while mwparserfromhell reads the page
 
-FILE_NS = {"file", "image", "media", "文件", "檔案", "档案", "图像", "圖像", "媒体", "媒體",
-           "图片", "圖片", "ファイル", "画像"}
-CATEGORY_NS = {"category", "分类", "分類", "类别", "類別"}
-# Tags whose content is not article text.
-SKIP_TAGS = {"ref", "references", "gallery", "inputbox", "timeline", "score", "imagemap",
-             "templatedata", "templatestyles", "graph", "mapframe", "maplink", "categorytree",
-             "indicator", "style", "script", "includeonly", "section", "charinsert", "hiero"}
-RAW_TAGS = {"nowiki", "math", "chem", "ce", "code", "syntaxhighlight", "source", "pre"}
-LIST_TAGS = {"li", "dt", "dd"}
 _MAGIC = re.compile(r"__[A-Z]{3,}(?:[A-Z_]*[A-Z])?__")
 _INTERLANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 # `&#xD800;` names a UTF-16 surrogate, which no UTF-8 output can hold; HTML shows U+FFFD.
@@ -126,6 +119,14 @@ def _fields_on_own_lines(node: Template) -> int:
 _OWN_LINE_FIELD = re.compile(r"\n\s*\|\s*[^=|{}\[\]\n]+=")
 
 
+def _colon_argument(node: Template) -> Template:
+    """{{formatnum:647500}} as {{formatnum|647500}}: the argument after the colon is parameter 1."""
+    head, _, rest = str(node.name).partition(":")
+    rebuilt = Template(leantree.parse(head))
+    rebuilt.add("1", rest, showkey=False)
+    return rebuilt
+
+
 def _trimmed(items: list) -> list:
     """A named template parameter as MediaWiki passes it: without surrounding whitespace
     (`|title = 23國 |` is "23國"); positional ones keep theirs."""
@@ -142,16 +143,17 @@ _ENDS_CLAUSE = "，。、；：,;:"
 
 
 def _namespace(node: Wikilink) -> tuple[str, bool]:
-    """A wikilink's namespace (lower case, "" for none) and whether it starts with ":"."""
+    """A wikilink's namespace (lower case, "_" as space, "" for none) and whether it starts
+    with ":"."""
     raw = str(node.title).replace(PIPE, "|").strip()
     prefix, sep, _ = raw.lstrip(":").partition(":")
-    return (prefix.strip().lower() if sep else ""), raw.startswith(":")
+    return (" ".join(prefix.replace("_", " ").split()).lower() if sep else ""), raw.startswith(":")
 
 
-def is_file_link(node: Wikilink) -> bool:
+def is_file_link(node: Wikilink, names: frozenset[str] = FILE_NS) -> bool:
     """[[File:…]]/[[Image:…]]: an image on the page, not a link in the text."""
     ns, colon = _namespace(node)
-    return ns in FILE_NS and not colon
+    return ns in names and not colon
 
 
 def link_target(title: str) -> str:
@@ -168,6 +170,14 @@ class Renderer:
     displaytitle: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     tables: list | None = None  # where nested tables go while rendering a cell
+    file_ns: frozenset[str] = FILE_NS
+    category_ns: frozenset[str] = CATEGORY_NS
+
+    @classmethod
+    def for_names(cls, names: tuple[tuple[str, int], ...] = ()) -> Renderer:
+        """A renderer that also knows a dump's own names of File (6) and Category (14)."""
+        return cls(file_ns=FILE_NS | {n for n, key in names if key == 6},
+                   category_ns=CATEGORY_NS | {n for n, key in names if key == 14})
 
     # -- entry points -------------------------------------------------------------------
     def stream(self, code, out: list) -> None:
@@ -232,14 +242,14 @@ class Renderer:
         raw = str(node.title).replace(PIPE, "|").strip()
         ns, colon = _namespace(node)
         prefix, sep, rest = raw.lstrip(":").partition(":")
-        if ns in FILE_NS and not colon:
+        if ns in self.file_ns and not colon:
             out.append(Dropped())
             return
-        if ns in CATEGORY_NS and not colon:
+        if ns in self.category_ns and not colon:
             self.categories.append(link_target(rest))
             out.append(Dropped())
             return
-        if sep and not colon and _INTERLANG.match(prefix.strip()) and ns not in FILE_NS:
+        if sep and not colon and _INTERLANG.match(prefix.strip()) and ns not in self.file_ns:
             out.append(Dropped())  # interlanguage link: shown in the sidebar, not the text
             return
         anchor = self.text_of(node.text) if node.text is not None else ""
@@ -274,23 +284,26 @@ class Renderer:
             # km<sup>2</sup> -> km², H<sub>2</sub>O -> H₂O, and a table's note mark 14<sup>3</sup>
             # -> 14³ instead of the number 143
             out.append(Piece(str(node.contents).translate(_SUPER if name == "sup" else _SUB)))
+        elif name in CODE_TAGS and node.contents is not None and str(node.contents).strip():
+            out.append(Piece(protect_code(str(node.contents), str(node.contents).translate(_MASK))))
         elif name in RAW_TAGS:
             out.append(Piece(str(node.contents).translate(_MASK) if node.contents is not None else ""))
         elif node.contents is not None:
             self.stream(node.contents, out)
 
     def template(self, node: Template, out: list) -> None:
-        key = T.key_of(str(node.name))
-        if key == "noteta":
+        if ":" in str(node.name) and T.key_of(str(node.name)) in T.COLON_FUNCTIONS:
+            node = _colon_argument(node)
+        fate, kind = T.classify(str(node.name), lambda: _fields_on_own_lines(node))
+        if kind == "noteta":
             self.noteta.append(node)
-        elif key == "displaytitle":
+        elif kind == "displaytitle":
             value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
             self.displaytitle.append(self.text_of(leantree.parse(value)).strip())
-        elif T.is_infobox(key) or (T.may_be_infobox(key)
-                                   and _fields_on_own_lines(node) >= T.INFOBOX_MIN_FIELDS):
+        elif fate == "infobox":
             self.read_infobox(node)
         else:
-            render = T.renderer_for(key) or T.country_template(str(node.name))
+            render = T.renderer_of(str(node.name))
             parts = render(self.args(node)) if render else None
             if parts is None:
                 self.dropped[T.normalise_name(str(node.name))] += 1
@@ -313,7 +326,8 @@ class Renderer:
 
         def text(key: str) -> str:
             if key not in cache:
-                sub = Renderer(tables=[])  # a throwaway: a param read here is rendered again
+                # a throwaway: a param read here is rendered again
+                sub = Renderer(tables=[], file_ns=self.file_ns, category_ns=self.category_ns)
                 cache[key] = sub.text_of(node.get(key).value)
             return cache[key]
 

@@ -14,7 +14,7 @@ above the table) is dropped; templates in it are still counted by the Renderer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mwparserfromhell.nodes import Tag, Template, Text
 from mwparserfromhell.wikicode import Wikicode
@@ -32,6 +32,7 @@ class TableDraft:
     caption: str
     caption_links: tuple[Link, ...]
     rows: list[list[GridCell]]
+    totals: list[bool] = field(default_factory=list)  # per row: class="sortbottom"
 
 
 def _children(tag: Tag) -> list:
@@ -47,6 +48,12 @@ def _attr(tag: Tag, name: str) -> str | None:
         if str(a.name).strip().lower() == name:
             return str(a.value) if a.value is not None else ""
     return None
+
+
+def _bold(nodes: list) -> bool:
+    """The cell's whole text is one bold run (a header written as a data cell)."""
+    content = [n for n in nodes if not (isinstance(n, Text) and not n.value.strip())]
+    return len(content) == 1 and _is_tag(content[0], "b")
 
 
 def _status_template_split(nodes: list) -> tuple[dict[str, str], list] | None:
@@ -89,7 +96,7 @@ class _TableReader:
                 rowspan, colspan = attrs.get("rowspan"), attrs.get("colspan")
         text, links = self.render(nodes)
         header = str(tag.tag).strip().lower() == "th"
-        return GridCell(text.strip(), links, header, span_value(rowspan), span_value(colspan))
+        return GridCell(text.strip(), links, header, span_value(rowspan), span_value(colspan), _bold(nodes))
 
     def caption(self, tag: Tag) -> tuple[str, tuple[Link, ...]]:
         nodes = _children(tag)
@@ -101,16 +108,25 @@ class _TableReader:
     def read(self, table: Tag) -> TableDraft:
         caption, caption_links = "", ()
         rows: list[list[GridCell]] = [[]]
+        totals = [False]
         for node in self._flat_rows(_children(table)):
             if _is_tag(node, "caption") or self._wiki_caption(node):
                 caption, caption_links = self.caption(node)
             elif _is_tag(node, "tr"):
-                rows.append([self.cell(c) for c in self._flat_cells(_children(node))])
+                cells = []
+                for c in self._flat_cells(_children(node)):
+                    if self._wiki_caption(c):  # "|-\n|+ 标题": still the caption, as MediaWiki shows it
+                        caption, caption_links = self.caption(c)
+                    else:
+                        cells.append(self.cell(c))
+                rows.append(cells)
+                totals.append("sortbottom" in (_attr(node, "class") or "").split())
             elif _is_tag(node, "td", "th"):
                 rows[-1].append(self.cell(node))  # cells before the first |- form a row
             else:
                 self.render([node])  # stray text: dropped, but templates in it are counted
-        return TableDraft(caption, caption_links, [r for r in rows if r])
+        kept = [i for i, r in enumerate(rows) if r]
+        return TableDraft(caption, caption_links, [rows[i] for i in kept], [totals[i] for i in kept])
 
     @staticmethod
     def _wiki_caption(node) -> bool:

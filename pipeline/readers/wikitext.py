@@ -71,6 +71,52 @@ def close_tables(text: str) -> str:
     return text + "\n|}" * depth if depth else text
 
 
+_INDENTED_TABLE = re.compile(r"^[ \t]*:+[ \t]*(?=\{\|)", re.M)
+_TEMPLATE_LINE = re.compile(r"^\s*\{\{.*\}\}\s*$")
+
+
+def _tableish(line: str) -> bool:
+    return line.lstrip().startswith(("|", "!", "{{"))
+
+
+def open_template_tables(text: str) -> str:
+    """Tables whose `{|` and `|}` come from templates ({{start box}} … {{end box}},
+    {{Football player club statistics 1}} …): rows (`|-`) outside any table get the `{|`
+    MediaWiki would have from the template, placed before the run of template lines that opens
+    them, and a `|}` before the first line that is not table markup, so their cells are read as
+    cells, not leaked as paragraph text. An indented table (`:{|`) is a table: its indent is
+    layout, and mwparserfromhell reads tables only at the start of a line."""
+    if "{|" in text:
+        text = _INDENTED_TABLE.sub("", text)
+    if "\n|-" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    depth, opened = 0, False
+    for line in lines:
+        bare = line.strip()
+        if opened and not _tableish(line):
+            out.append("|}")
+            opened = False
+        if bare.startswith("{|"):
+            depth += 1
+        elif bare.startswith("|}"):
+            if opened:
+                opened = False
+            else:
+                depth = max(0, depth - 1)
+        elif bare.startswith("|-") and depth == 0 and not opened:
+            start = len(out)
+            while start and _TEMPLATE_LINE.match(out[start - 1]):
+                start -= 1
+            out.insert(start, "{|")
+            opened = True
+        out.append(line)
+    if opened:
+        out.append("|}")
+    return "\n".join(out)
+
+
 def _span_end(text: str, start: int) -> int:
     return markup_end(text, start, min(len(text), start + MAX_SPAN))
 
@@ -144,7 +190,7 @@ class _Assembler:
                 self._end_line()
                 self._flush()
                 for d in item.drafts:
-                    self.blocks.append(build_table(d.rows, self.section, d.caption, d.caption_links))
+                    self.blocks.append(build_table(d.rows, self.section, d.caption, d.caption_links, d.totals))
             elif isinstance(item, Break):
                 self._end_line()
                 self._flush()
@@ -188,7 +234,7 @@ class _Assembler:
         self._flush_list()
 
 
-def _bold_lead(code) -> str:
+def _bold_lead(code, file_ns: frozenset[str]) -> str:
     """The first bold term of the lead's first paragraph (before any blank line that follows
     text, and before the first heading)."""
     seen = False
@@ -202,7 +248,7 @@ def _bold_lead(code) -> str:
             seen = seen or bool(head.strip())
             if blank and seen:
                 return ""
-        elif isinstance(node, Wikilink) and not is_file_link(node):
+        elif isinstance(node, Wikilink) and not is_file_link(node, file_ns):
             seen = True  # an image before the lead is not its text
     return ""
 
@@ -276,16 +322,16 @@ def _crude(text: str) -> list[Paragraph]:
 
 def parse_wikitext(page: RawPage) -> Document:
     text = page.text
-    renderer = Renderer()
+    renderer = Renderer.for_names(page.meta.namespace_names if page.meta else ())
     problems: list[Problem] = []
     try:
-        code = leantree.parse(close_tables(protect_converter_pipes(text)))
+        code = leantree.parse(close_tables(open_template_tables(protect_converter_pipes(text))))
         stream: list = []
         renderer.stream(code, stream)
         assembler = _Assembler()
         assembler.feed(stream)
         blocks = assembler.blocks
-        bold = _bold_lead(code)
+        bold = _bold_lead(code, renderer.file_ns)
     except RecursionError:
         problems.append(Problem(page.source, page.doc_id, "parse", "too-deep-fallback",
                                 f"{page.source}: {page.title or page.doc_id}: markup nested too deeply "

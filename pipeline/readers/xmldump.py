@@ -17,6 +17,8 @@ Out, in document order:
 - `SkippedNamespace` last, one per namespace with pages outside `namespaces`: those pages yield
   nothing else, and the caller records these counts in the manifest.
 Dropped on purpose: older revisions, contributors, comments, sha1s, `<upload>` and log items.
+The `<siteinfo>` names of the File and Category namespaces go with each page
+(`PageMeta.namespace_names`), so the wikitext reader knows `[[Kategorie:…]]` on a dewiki page.
 
 The wiki name (the `doc_id` prefix, `{wiki}/{page_id}`) is `<siteinfo><dbname>`, else derived
 from the `<base>` URL ("https://vi.wikipedia.org/…" -> "viwiki"), else "wiki".
@@ -49,6 +51,7 @@ MAX_ID = 2**63 - 1
 # of a dump) would take memory without bound. MediaWiki stores at most 2 MiB of text per
 # revision ($wgMaxArticleSize); even escaped as &quot;… six times over it is far below this.
 MAX_STRETCH = 64 * 1024 * 1024  # uncompressed bytes with no element starting or ending
+FILE_NS, CATEGORY_NS = 6, 14  # MediaWiki's fixed numbers; their names differ by wiki
 
 # Leading "#REDIRECT [[X]]" as MediaWiki recognises it: only at the very start of the text.
 # The Chinese words are zhwiki's aliases (zh-hans and zh-hant message files).
@@ -127,6 +130,7 @@ class _Scan:
         self.namespaces = namespaces
         self.wiki = "wiki"
         self.ns_names: dict[str, int] = {}  # "Talk" -> 1, for schemas without <ns>
+        self.link_ns: tuple[tuple[str, int], ...] = ()  # PageMeta.namespace_names
         self.root: ET.Element | None = None
         self.page: ET.Element | None = None
         self.latest: ET.Element | None = None  # last <revision> of the open page
@@ -179,6 +183,8 @@ class _Scan:
                     key = ns.get("key")
                     if key is not None and key.lstrip("-").isdecimal() and ns.text:
                         self.ns_names[ns.text.strip()] = int(key)
+        self.link_ns = tuple(sorted({(name.lower(), key) for name, key in self.ns_names.items()
+                                     if key in (FILE_NS, CATEGORY_NS)}))
 
     def _page(self, page: ET.Element) -> Iterator[DumpRecord]:
         title = _child_text(page, "title")
@@ -250,6 +256,7 @@ class _Scan:
             revision_id=revision_id,
             timestamp=_child_text(rev, "timestamp") if rev is not None else None,
             namespace=namespace,
+            namespace_names=self.link_ns,
         )
         yield RawPage(self.source, doc_id, "wikitext", text, title=title, meta=meta)
 

@@ -1,0 +1,27 @@
+"""The fidelity report (python -m pipeline.bench.fidelity) on a small folder written here."""
+
+from __future__ import annotations
+
+from pipeline.bench.fidelity import measure, report
+
+
+def test_report_counts_templates_by_position_and_fate_leaks_and_suspect_members(tmp_path):
+    (tmp_path / "page.wikitext").write_text(
+        "'''甲'''是一个组织{{cite web|url=x}}。{{Nts|1200}}人。{{某未知模板|x}}\n\n"
+        "== 成员 ==\n* 中国\n* 8个成员国\n\n"
+        "{| class=\"wikitable\"\n! 名称 !! 面积\n|-\n| 乙 || {{nts|5}} {{Cite book|t}}\n|}\n\n"
+        "{{甲导航}}\n", encoding="utf-8")
+    data = measure([tmp_path])
+    fates = {(r["name"], r["position"]): r["fate"] for r in data["templates"]}
+    assert fates[("Cite web", "paragraph")] == "dropped: citation"
+    assert fates[("Nts", "paragraph")] == "rendered"
+    assert fates[("Nts", "table cell")] == "rendered"
+    assert fates[("Cite book", "table cell")] == "dropped: citation"
+    assert fates[("某未知模板", "paragraph")] == "dropped: unknown"
+    assert fates[("甲导航", "own line")] == "dropped: navbox"
+    assert data["leaks"] == []
+    assert data["members"] == 2 and data["suspect_members"] == []  # 中国, 乙; 8个成员国 is not a member
+    text = report(data, "t")
+    assert "| 某未知模板 | paragraph | 1 | 1 |" in text
+    assert "rendered, read or dropped by a documented class: 4 (80.0%)" in text  # of 5
+    assert "rendered, read or classified: 5 (83.3%)" in text  # of 6, with the navbox
