@@ -267,3 +267,16 @@ def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(cluster, dump
     finally:
         client.run(_restore_map)
     _same(tmp_path / "local", tmp_path / "dask")
+
+
+def test_engine_dask_without_dask_installed_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from pipeline import cli
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the dask extra were missing
+    assert cli.main(["run", "--raw", str(ROOT / "tests/data/seeds"), "--out", str(tmp_path / "o"),
+                     "--engine", "dask"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'pipeline[dask]'" in err
+    assert cli.main(["run", "--raw", str(ROOT / "tests/data/seeds"), "--out", str(tmp_path / "o"),
+                     "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "--scheduler needs --engine dask" in capsys.readouterr().err
