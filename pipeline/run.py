@@ -168,8 +168,13 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
                         quiet=quiet)
     runner = None
     try:
-        runner = executor(engine, jobs, scheduler)
-        if jobs <= 1 and engine == "local":
+        shard_jobs = jobs
+        if engine == "local" and 1 < jobs and len(planned.shards) < jobs:
+            # Too few shards to spread (a plain .xml.bz2 dump is one): the shards run here one
+            # after the other, each spreading its pages over `jobs` processes, as before sharding.
+            shard_jobs, job = 1, replace(job, page_jobs=jobs)
+        runner = executor(engine, shard_jobs, scheduler)
+        if shard_jobs <= 1 and job.page_jobs <= 1 and engine == "local":
             # With workers, each loads jieba's dictionary itself on its first page, at the same
             # time, rather than this process loading it for them while they wait.
             progress.loading("dictionaries")  # the bar shows before the wait, not after it

@@ -10,6 +10,8 @@ per-page chain (pages.py) on what is not cached, and write
 - `<work>/<shard>.cache`: the cache entries of its pages, for the run's new cache index.
 Returns a small MapInfo. Nothing is shared with other shards while it runs.
 
+`Job.page_jobs` > 1 spreads the pages of the shard over that many processes (the local engine,
+when there are fewer shards than --jobs: a plain .xml.bz2 dump is one shard).
 `Job.isolate` runs the pages in a child process of this one (one page at a time in flight,
 batched): a page that kills the process (a crash in C code, the OOM killer) becomes a
 `worker-crash` row instead of killing the worker, and the page timer (SIGALRM, main thread
@@ -44,6 +46,7 @@ class Job:
     cache: Path | None
     run_id: str
     isolate: bool = False
+    page_jobs: int = 1  # processes for the pages of one shard (a run with fewer shards than --jobs)
 
 
 @dataclass
@@ -147,7 +150,7 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
     try:
         with gzip.open(path(job, shard.no, "items"), "wb", compresslevel=1) as out, \
                 open(path(job, shard.no, "keys"), "wb") as keys:
-            for item in ordered_map(partial(_work, job.options), items(), 1,
+            for item in ordered_map(partial(_work, job.options), items(), job.page_jobs,
                                     needs_work=lambda x: isinstance(x, _Todo),
                                     size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
                                     on_crash=_crashed, isolate=job.isolate):

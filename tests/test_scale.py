@@ -280,3 +280,28 @@ def test_engine_dask_without_dask_installed_is_one_line_and_exit_2(tmp_path, mon
     assert cli.main(["run", "--raw", str(ROOT / "tests/data/seeds"), "--out", str(tmp_path / "o"),
                      "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--scheduler needs --engine dask" in capsys.readouterr().err
+
+
+def _parse_noting_pid(page):
+    with open(os.environ["PIPELINE_TEST_PIDS"], "a") as f:
+        f.write(f"{os.getpid()}\n")
+    return _REAL_PARSE(page)
+
+
+def test_one_shard_with_jobs_2_spreads_its_pages_over_two_processes(tmp_path, monkeypatch):
+    """A plain .xml.bz2 dump is one shard: its pages still go to --jobs processes."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    pages_xml = "".join(f"<page><title>条目{i}</title><ns>0</ns><id>{i}</id><revision><id>{i}</id>"
+                        f"<text>'''条目{i}'''是第{i}个条目。</text></revision></page>" for i in range(1, 81))
+    (raw / "dump.xml.bz2").write_bytes(bz2.compress(
+        f"<mediawiki><siteinfo><dbname>zhwiki</dbname></siteinfo>{pages_xml}</mediawiki>".encode()))
+    monkeypatch.setenv("PIPELINE_TEST_PIDS", str(tmp_path / "pids"))
+    monkeypatch.setattr(pages, "parse", _parse_noting_pid)
+    assert len(_plan(raw).shards) == 1
+    run([raw], tmp_path / "two", quiet=True, jobs=2)
+    pids = (tmp_path / "pids").read_text().split()
+    assert len(pids) == 80 and len(set(pids)) >= 2 and str(os.getpid()) not in pids
+    monkeypatch.setattr(pages, "parse", _REAL_PARSE)
+    run([raw], tmp_path / "one", quiet=True)
+    _same(tmp_path / "one", tmp_path / "two")
