@@ -15,6 +15,7 @@ OUT    := output
 CACHE  := $(OUT)/.cache
 VARIANT ?= zh-hans
 JOBS   ?= 1
+ENGINE ?= local
 ARGS   ?=
 
 CODE      := $(shell find pipeline -name '*.py' 2>/dev/null | sort) pyproject.toml
@@ -26,7 +27,7 @@ CODE      := $(shell find pipeline -name '*.py' 2>/dev/null | sort) pyproject.to
 #   names are never Make prerequisites, so names with spaces (raw/my file.txt) work.
 # Written while the Makefile is read (only when `run` is asked for), so `make -n run` and
 # `make -q run` answer correctly without running anything.
-OPTIONS       := --variant $(VARIANT) --jobs $(JOBS) $(ARGS)
+OPTIONS       := --variant $(VARIANT) --jobs $(JOBS) --engine $(ENGINE) $(ARGS)
 OPTIONS_STAMP := $(OUT)/.make-options
 INPUTS_STAMP  := $(OUT)/.make-inputs
 ifneq ($(filter run $(OUT)/manifest.json,$(MAKECMDGOALS)),)
@@ -52,7 +53,7 @@ $(STAMP): pyproject.toml
 		{ echo "pipeline needs Python 3.11 or newer: set PYTHON=python3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,dask]'
 	touch $@
 
 setup: $(STAMP) ## Create .venv/ and install the project with its pinned dependencies

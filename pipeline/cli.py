@@ -103,7 +103,14 @@ def _parser() -> argparse.ArgumentParser:
                           "output folder, since a run forgets cached pages that are not in its inputs)")
     run.add_argument("--no-cache", action="store_true", help="process every page from scratch")
     run.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                     help="worker processes (default: %(default)s)")
+                     help="worker processes; with --engine dask and no --scheduler, the local "
+                          "cluster's workers (default: %(default)s)")
+    run.add_argument("--engine", choices=("local", "dask"), default="local",
+                     help="executor of the per-shard stages: local, a process pool, or dask "
+                          "(dask.distributed, the dask extra) (default: %(default)s)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="with --engine dask: join this cluster (tcp://host:8786) instead of "
+                          "starting a local one")
     run.add_argument("--page-timeout", type=_seconds, default=60.0, metavar="S",
                      help="seconds of work per page before it is recorded in errors and skipped; "
                           "0 for no limit (default: %(default)g)")
@@ -131,6 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     from .outdir import OutputConflict
     from .run import Interrupted, Options, run
 
+    if args.scheduler and args.engine != "dask":
+        print("pipeline: --scheduler needs --engine dask", file=sys.stderr)
+        return 2
+    if args.engine == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print("pipeline: --engine dask needs dask.distributed: pip install 'pipeline[dask]' "
+                  "(make setup installs it)", file=sys.stderr)
+            return 2
     near = NearOptions(enabled=not args.no_near_dup, threshold=args.near_threshold)
     options = Options(variant=args.variant, namespaces=args.namespaces, page_timeout=args.page_timeout,
                       near=near)
@@ -151,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             paths = [_spool_stdin(spool / "stdin", args.quiet, Interrupted) if p == Path("-") else p
                      for p in paths]
         summary = run(paths, args.out, options, quiet=args.quiet,
-                      cache_dir=None if args.no_cache else args.cache or args.out / ".cache", jobs=args.jobs)
+                      cache_dir=None if args.no_cache else args.cache or args.out / ".cache", jobs=args.jobs,
+                      engine=args.engine, scheduler=args.scheduler)
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .convert import converter
-from .neardup import NearIndex, NearOptions, scratch_db, select_in
+from .neardup import NearIndex, NearOptions, index_signatures, lsh_keys, scratch_db, select_in
 
 
 class _Dropped(dict):
@@ -71,33 +71,34 @@ class Dedup:
         docs = dict(select_in(self.db, "SELECT no, doc_id FROM docs WHERE no IN (?)", sorted({p >> 24 for p in packed})))
         return {p: (docs[p >> 24], p & 0xFFFFFF) for p in packed}
 
-    def __call__(self, result):
-        """One document: each statement covers the whole document (per-paragraph queries were
-        most of a rerun's dedup time); the paragraphs are still decided in order."""
+    def decide(self, doc_id: str, paras: list[tuple]) -> dict[int, tuple[str, int, str, float]]:
+        """One document's paragraphs as (para_index, norm_hash, signature, band keys), in order:
+        {para_index: (kept doc_id, kept para_index, method, similarity)} for its duplicates.
+
+        Keys only, never texts: this is the global pass, fed by every shard's key table in
+        input order. Each statement covers the whole document (per-paragraph queries were most
+        of a rerun's dedup time); the paragraphs are still decided in order."""
         doc_no, self.docs = self.docs, self.docs + 1
-        self.db.execute("INSERT INTO docs VALUES (?, ?)", (doc_no, result.doc_id))
-        rows = [dict(row) for row in result.paragraphs]
-        extra = [(row.pop("_minhash", None), row.pop("_bands", None)) for row in rows]
+        self.db.execute("INSERT INTO docs VALUES (?, ?)", (doc_no, doc_id))
         # SQLite integers are signed 64-bit
-        keys = [int.from_bytes(bytes.fromhex(r["norm_hash"]), "big", signed=True) if r["norm_hash"] else None
-                for r in rows]
+        keys = [int.from_bytes(bytes.fromhex(h), "big", signed=True) if h else None for _, h, _, _ in paras]
         seen = dict(select_in(self.db, "SELECT key, ptr FROM exact WHERE key IN (?)",
                               sorted({k for k in keys if k is not None})))
         # An exact repeat (of an earlier document or paragraph) never reaches the near index, so
         # which paragraphs do is known before any is decided.
         near_todo, in_doc = [], set(seen)
-        for n, (row, key, (sig, bands)) in enumerate(zip(rows, keys, extra)):
+        for n, ((index, _, sig, bands), key) in enumerate(zip(paras, keys)):
             if key is not None and key in in_doc:
                 continue
             if key is not None:
                 in_doc.add(key)
             if sig is not None and self.near is not None:
-                near_todo.append((n, (sig, doc_no << 24 | row["para_index"], bands)))
+                near_todo.append((n, (sig, doc_no << 24 | index, bands)))
         near = dict(zip((n for n, _ in near_todo), self.near.add_many([item for _, item in near_todo])
                         if near_todo else []))
-        kept, found, new_keys = [], [], []
-        for n, (row, key) in enumerate(zip(rows, keys)):
-            here = doc_no << 24 | row["para_index"]
+        found, new_keys = {}, []
+        for n, ((index, _, _, _), key) in enumerate(zip(paras, keys)):
+            here = doc_no << 24 | index
             first = seen.get(key) if key is not None else None
             method, similarity = "exact", 1.0
             if first is None and n in near:
@@ -106,23 +107,58 @@ class Dedup:
             if key is not None and key not in seen:  # a later identical copy is an exact repeat of the same
                 seen[key] = here if first is None else first
                 new_keys.append((key, seen[key]))
-            if first is None:
-                kept.append(row)
-            else:
-                found.append((row, first, method, similarity))
+            if first is not None:
+                found[index] = (first, method, similarity)
         self.db.executemany("INSERT INTO exact VALUES (?, ?)", new_keys)
-        pointers = self._pointers({first for _, first, _, _ in found})
-        dups = [{
-            "doc_id": row["doc_id"], "para_index": row["para_index"],
-            "section": row["section"], "text_original": row["text_original"],
-            "dup_of_doc_id": pointers[first][0], "dup_of_para_index": pointers[first][1],
-            "method": method, "similarity": round(similarity, 4),
-        } for row, first, method, similarity in found]
-        document = dict(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
-        return replace(result, paragraphs=kept, document=document), dups
+        pointers = self._pointers({first for first, _, _ in found.values()})
+        return {index: (*pointers[first], method, round(similarity, 4))
+                for index, (first, method, similarity) in found.items()}
+
+    def __call__(self, result, keys: list[tuple] | None = None):
+        """One DocResult (and its `page_keys`; without them, exact keys only) in, (the same with
+        its duplicates moved out, duplicate rows) out."""
+        return apply(result, self.decide(result.doc_id, keys_of(result.paragraphs) if keys is None else keys))
 
     def close(self) -> None:
         self.db.close()
+
+
+def page_keys(paragraphs: list[dict], near: NearOptions = NearOptions()) -> list[tuple]:
+    """The per-page half of dedup, run with the page chain (in the workers, cached with the
+    page): sets each row's `norm_hash` (an output column) and returns what the global pass
+    needs, per paragraph (para_index, norm_hash, MinHash signature or None, LSH band keys or
+    None), so the one global pass hashes nothing."""
+    norms = [dedup_text(row["text_original"]) for row in paragraphs]
+    for row, norm in zip(paragraphs, norms):
+        row["norm_hash"] = hash_key(norm)
+    sigs = index_signatures(norms, near)
+    long = [i for i, sig in enumerate(sigs) if sig is not None]
+    bands = dict(zip(long, lsh_keys([sigs[i] for i in long], near)))
+    return [(row["para_index"], row["norm_hash"], sigs[i], bands.get(i)) for i, row in enumerate(paragraphs)]
+
+
+def keys_of(paragraphs: list[dict]) -> list[tuple]:
+    """Exact keys only, from rows that carry their norm_hash (the sequential `dedup` below)."""
+    return [(r["para_index"], r["norm_hash"], None, None) for r in paragraphs]
+
+
+def apply(result, found: dict[int, tuple[str, int, str, float]]):
+    """A DocResult with the pass's decisions applied: (kept paragraphs, duplicate rows)."""
+    kept, dups = [], []
+    for row in result.paragraphs:
+        decision = found.get(row["para_index"])
+        if decision is None:
+            kept.append(row)
+            continue
+        doc_id, para_index, method, similarity = decision
+        dups.append({
+            "doc_id": row["doc_id"], "para_index": row["para_index"],
+            "section": row["section"], "text_original": row["text_original"],
+            "dup_of_doc_id": doc_id, "dup_of_para_index": para_index,
+            "method": method, "similarity": similarity,
+        })
+    document = dict(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
+    return replace(result, paragraphs=kept, document=document), dups
 
 
 def dedup(results: Iterable, near: NearOptions = NearOptions(), scratch: Path | str = "") -> Iterator:

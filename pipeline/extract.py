@@ -5,7 +5,8 @@ list is never flattened away); tables become `tables`, `table_cells` and a wide 
 lists become `members` (see members.py); every link and category becomes a `links` row;
 infobox parameters become `infobox` rows. Empty paragraphs, and those of punctuation only (what a dropped template
 left: "{{PRC admin/children}}。"), carry nothing and are skipped.
-Dedup happens later, across documents (dedup.py).
+Dedup happens later: each paragraph's key and MinHash (`dedup.page_keys`, with the page chain)
+and then the global pass across documents (dedup_pass.py).
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from __future__ import annotations
 import math
 import re
 
-from .dedup import dedup_text, hash_key
 from .grid import unique_columns
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
-from .neardup import NearOptions, index_signatures, lsh_keys
 from .normalise import script_of
 from .outdir import wide_csv_path
 from .tokens import Entities, keywords, tokenize
@@ -27,7 +26,7 @@ KIND = {"*": "item", "#": "numbered", ";": "term", ":": "definition"}
 _PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 
-def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
+def extract(doc: Document) -> DocResult:
     headings = {raw: (original, target) for raw, original, target in doc.headings}
 
     def section(path: tuple[str, ...], original: bool = False) -> str:
@@ -57,7 +56,7 @@ def extract(doc: Document, near: NearOptions = NearOptions()) -> DocResult:
         _links(result, doc.doc_id, "", f.links)
     _links(result, doc.doc_id, "", doc.category_links)
     result.members.extend(member_rows(doc, lambda h: headings.get(h, (h, h))[1]))
-    _tokens(result, doc, near)
+    _tokens(result, doc)
     result.infobox.extend(
         {"doc_id": doc.doc_id, "template": f.template, "key": f.key,
          "value": f.value, "value_original": f.value_original}
@@ -84,17 +83,16 @@ def _paragraph(result: DocResult, section: str, section_original: str, kind: str
                text: str | None, text_original: str) -> None:
     if not _CONTENT.search(text_original):
         return  # nothing, or only the punctuation a dropped template left ("{{PRC admin/children}}。")
-    norm = dedup_text(text_original)
     result.paragraphs.append({
         "doc_id": result.doc_id, "para_index": len(result.paragraphs), "section": section,
         "section_original": section_original, "kind": kind, "depth": depth,
         "text": text, "text_original": text_original,
-        "script": script_of(text_original), "norm_hash": hash_key(norm), "_dedup_text": norm,
+        "script": script_of(text_original), "norm_hash": None,  # set by dedup.page_keys
     })
 
 
-def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
-    """Tokens and a MinHash signature per paragraph; keywords per document."""
+def _tokens(result: DocResult, doc: Document) -> None:
+    """Tokens per paragraph; keywords per document."""
     names = [doc.title or ""] + [row["member"] for row in result.members]
     names += [row["anchor"] or "" for row in result.links if row["kind"] == "internal"]
     entities = Entities(names)
@@ -102,11 +100,6 @@ def _tokens(result: DocResult, doc: Document, near: NearOptions) -> None:
     for row in result.paragraphs:
         row["tokens"], row["tokens_original"] = tokenize(row["text"] or "", row["text_original"], entities)
         all_tokens.extend(row["tokens"])
-    for row, sig in zip(result.paragraphs, index_signatures([row.pop("_dedup_text") for row in result.paragraphs], near)):
-        row["_minhash"] = sig
-    long = [row for row in result.paragraphs if row["_minhash"] is not None]
-    for row, keys in zip(long, lsh_keys([row["_minhash"] for row in long], near)):
-        row["_bands"] = keys  # here, not in the one dedup process
     result.keywords.extend(
         {"doc_id": doc.doc_id, "rank": rank, "keyword": word, "weight": weight}
         for rank, (word, weight) in enumerate(keywords(all_tokens), 1)

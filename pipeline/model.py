@@ -174,8 +174,8 @@ class Problem:
 class DocResult:
     """Everything one document contributes to the outputs, before cross-document dedup.
 
-    Rows are dicts keyed by the column names of `pipeline.schemas`; `paragraphs` also carry
-    `_key` (the dedup key), which the dedup pass removes.
+    Rows are dicts keyed by the column names of `pipeline.schemas` (`norm_hash` is set by
+    `dedup.page_keys`, the per-page half of dedup, after extract).
     """
 
     doc_id: str

@@ -90,15 +90,16 @@ def _apply(fn: Callable, batch: list) -> list:
 
 
 def ordered_map(fn: Callable, items: Iterable, jobs: int, needs_work: Callable = lambda x: True,
-                size_of: Callable = lambda x: 1, on_crash: Callable | None = None) -> Iterator:
+                size_of: Callable = lambda x: 1, on_crash: Callable | None = None,
+                isolate: bool = False) -> Iterator:
     """fn(item) for items that need work, the item itself for the rest, all in input order.
 
     Items that need no work (cache hits, problems) never cross a process boundary.
-    With jobs <= 1 everything runs in this process. If a worker dies (a crash in a C extension,
+    With jobs <= 1 everything runs in this process, unless `isolate` (then in one child). If a worker dies (a crash in a C extension,
     the OOM killer), the items of the batches in flight are retried one per fresh process, and
     an item that kills its process again gives `on_crash(item)` instead of stopping the run.
     """
-    if jobs <= 1:
+    if jobs <= 1 and not isolate:
         for item in items:
             yield fn(item) if needs_work(item) else item
         return
@@ -106,6 +107,7 @@ def ordered_map(fn: Callable, items: Iterable, jobs: int, needs_work: Callable =
 
     # fork shares the already loaded dictionaries (OpenCC, jieba) with the workers for free.
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    jobs = max(jobs, 1)
     state = {"pool": _pool(jobs, ctx)}
     pending: deque = deque()
 

@@ -9,7 +9,7 @@ processed. `reading` notes where the reader was when it handed each item on, `fi
 those notes back in the same order as the results come (they come in input order), so the bar
 stands at the last finished page. Its page count is the documents finished, the number the
 summary starts with. Plain lines keep CI logs and `make … > log` readable (a bar redraws with
-carriage returns).
+carriage returns). A sharded run reports whole shards as they finish (`shard_done`).
 """
 
 from __future__ import annotations
@@ -88,6 +88,15 @@ class Progress:
                 share = base + (at - base) * done_in_run / (done_in_run + same)
                 self.finished_bytes = max(self.finished_bytes, round(share))
             yield result
+
+    def shard_done(self, size: int, files: int, pages: int) -> None:
+        """A shard of a sharded run finished its map stage (shards finish in input order, as the
+        executors hand them back): its input bytes, files and pages are done."""
+        self.finished_bytes += size
+        self.finished_files += files
+        self.files += files
+        self.pages += pages
+        self._update()
 
     def page(self) -> None:
         """A document finished."""

@@ -374,7 +374,7 @@ def _read_file(f: InputFile, namespaces: frozenset[int],
                           f"first complete block; nothing could be read ({error})")
             return
         if is_xml_dump(head):
-            from .readers.xmldump import read_dump
+            from .readers.xmldump import new_scan, read_dump
 
             yield from read_dump(_Replay(head, error, stream), f.source, namespaces)
             return
@@ -406,3 +406,37 @@ def _read_file(f: InputFile, namespaces: frozenset[int],
         yield from split_extractor_docs(text, f.source, doc_id)
         return
     yield RawPage(source=f.source, doc_id=doc_id, format=fmt, text=text)
+
+
+@dataclass(frozen=True)
+class RangeRead:
+    """The end of a multistream range: how much of the dump it held (for global positions)."""
+
+    source: str
+    part: int
+    lines: int
+    bytes: int
+    pages: int
+    last: str  # the range's last complete page, as the dump reader names it ("" if none)
+
+
+def read_piece(piece, namespaces: frozenset[int] = frozenset({0})) -> Iterator:
+    """`read_file` for a whole file; for a multistream range (plan.Piece), the records of its
+    pages, then a RangeRead. Never raises for bad input."""
+    if not piece.ranged:
+        yield from read_file(piece.file, namespaces)
+        return
+    from .multistream import range_xml
+    from .readers.xmldump import new_scan, read_dump
+
+    f = piece.file
+    try:
+        stream = range_xml(f.path, piece.header_end, piece.start, piece.end)
+    except OSError as e:
+        yield Problem(f.source, None, "read", "unreadable", f"{f.source}: {e}")
+        return
+    scan = new_scan(f.source, namespaces)
+    with stream:
+        yield from read_dump(stream, f.source, namespaces, scan)
+    last = scan.last_done if scan.pages_done else ""
+    yield RangeRead(f.source, piece.part, stream.lines, stream.bytes, stream.pages, last)

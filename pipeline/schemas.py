@@ -148,7 +148,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "errors": pa.schema([
         _f("source", STR, "input file"),
         _f("doc_id", STR, "document, when the problem concerns one"),
-        _f("stage", STR, "read | parse | normalise | extract | write"),
+        _f("stage", STR, "read | parse | normalise | extract | dedup | cache | write"),
         _f("kind", STR, "machine-readable reason, e.g. empty-file, truncated-dump, parse-error"),
         _f("message", STR, "what happened, naming the file (and page or line)"),
     ]),

@@ -42,8 +42,9 @@ jieba.setLogLevel(logging.WARNING)
 
 
 def initialise() -> None:
-    """Load jieba's dictionary and IDF table now rather than inside the first page (and its
-    time limit). Worker processes skip this and load them lazily, each its own, in parallel."""
+    """Load jieba's dictionary and IDF table now rather than inside the first page's time limit
+    (pages.process_page calls it before starting the timer; a no-op once loaded). Worker
+    processes load them at their first page, each its own, in parallel."""
     _load_dictionary()
     _tfidf()
 

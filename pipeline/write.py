@@ -1,13 +1,18 @@
 """Write: output rows in, Parquet + CSV files out, atomically.
 
-Rows stream in batches into Parquet row groups and, batch by batch, into `csv/<name>.csv` (UTF-8
-with BOM so Excel shows Chinese; list columns as JSON arrays) under `<out>/.tmp-<pid>/`: memory
-holds one batch per output, not the run, and with `--jobs` the CSV work overlaps the workers'
-instead of waiting for the end. On `commit()` everything is renamed into place with the
-manifest last: a killed run leaves the previous outputs or a stray `.tmp-*` folder (removed by
-the next run), never a half-written file under a final name. Zero-row outputs are written with
-their schema. The writer holds the output folder's lock and replaces only what an earlier run
-wrote (see outdir.py); the manifest lists the files it wrote.
+`PartWriter` (one per shard, on any worker) streams a shard's rows in batches into
+`<tmp>/<name>.parquet/part-<shard>.parquet` (row groups of BATCH_ROWS) and the same rows into
+`<tmp>/csv-parts/<name>/<shard>.csv` (no header); wide tables into `<tmp>/tables/`. Memory holds
+one batch per output. Part names depend on the shard only, so a retried task overwrites its own
+parts, and they sort in input order: pyarrow, pandas, polars and duckdb read a folder as one
+table. `assemble` (at commit) gives a table no shard had rows for one empty part with its
+schema, and writes each `csv/<name>.csv` (UTF-8 with BOM so Excel shows Chinese; list columns
+as JSON arrays) as BOM, header, then the parts in order.
+
+`OutputWriter` owns the output folder: it holds its lock, replaces only what an earlier run
+wrote (see outdir.py), and on `commit()` renames everything into place with the manifest last
+(which lists the files it wrote): a killed run leaves the previous outputs or a stray `.tmp-*`
+folder (removed by the next run), never a half-written file under a final name.
 
 CSV cells that Excel or LibreOffice would run as a formula (text starting with `=`, `+`, `-`,
 `@`, a tab or a carriage return) get a leading `'`, as OWASP advises against CSV injection;
@@ -59,11 +64,42 @@ class OutputWriter:
         except BaseException:
             self.lock.release()
             raise
+
+    @staticmethod
+    def outputs() -> list[str]:
+        """The top-level files and table folders a run writes (besides csv/ and tables/)."""
+        return [f"{name}.parquet" for name in SCHEMAS] + ["manifest.json"]
+
+    def commit(self, manifest: dict) -> None:
+        """The parts in the temporary folder (PartWriter) become the outputs, the manifest last."""
+        assemble(self.tmp)
+        manifest = {**manifest, "files": sorted(
+            self.outputs() + [f"csv/{name}.csv" for name in SCHEMAS])}
+        manifest_tmp = self.tmp / "manifest.json"
+        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for folder in [f"{name}.parquet" for name in SCHEMAS] + ["csv", "tables"]:
+            _replace_dir(self.tmp / folder, self.out / folder)
+        os.replace(manifest_tmp, self.out / "manifest.json")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.lock.release()
+
+    def abort(self) -> None:
+        """Drop this run's temporary files (on any failure, a full disk included) and unlock."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.lock.release()
+
+
+class PartWriter:
+    """One shard's rows -> its part files under the run's temporary folder (module docstring)."""
+
+    def __init__(self, tmp: Path, part: int):
+        self.tmp = tmp
+        self.part = f"{part:05d}"
         self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.csv_files: dict[str, tuple] = {}  # name -> (open file, csv.writer)
         self.counts: dict[str, int] = {name: 0 for name in SCHEMAS}
-        self.made: set[Path] = {self.tmp / "tables"}
+        self.made: set[Path] = set()
 
     def add(self, name: str, rows: list[dict]) -> None:
         if not rows:
@@ -72,11 +108,6 @@ class OutputWriter:
         self.counts[name] += len(rows)
         if len(self.buffers[name]) >= BATCH_ROWS:
             self._flush(name)
-
-    @staticmethod
-    def outputs() -> list[str]:
-        """The top-level files a run writes (besides the csv/ and tables/ folders)."""
-        return [f"{name}.parquet" for name in SCHEMAS] + ["manifest.json"]
 
     def add_wide_table(self, doc_id: str, index: int, columns: list[str], rows: list[list[str]]) -> None:
         path = self.tmp / wide_csv_path(doc_id, index)
@@ -97,43 +128,49 @@ class OutputWriter:
         columns = [[row.get(n) for row in self.buffers[name]] for n in schema.names]
         table = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
         if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.tmp / f"{name}.parquet", schema)
+            folder = self.tmp / f"{name}.parquet"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.writers[name] = pq.ParquetWriter(folder / f"part-{self.part}.parquet", schema)
+            folder = self.tmp / "csv-parts" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            f = open(folder / f"{self.part}.csv", "w", encoding="utf-8", newline="")
+            self.csv_files[name] = f, csv.writer(f)  # csv.writer writes None as an empty field
         self.writers[name].write_table(table)
         self.buffers[name] = []
-        if name not in self.csv_files:
-            f = open(self.tmp / "csv" / f"{name}.csv", "w", encoding="utf-8", newline="")
-            f.write(BOM)
-            self.csv_files[name] = f, csv.writer(f)  # csv.writer writes None as an empty field
-            self.csv_files[name][1].writerow(schema.names)
         self.csv_files[name][1].writerows(_csv_rows(table, columns))
 
-    def commit(self, manifest: dict) -> None:
+    def close(self) -> dict[str, int]:
         for name in SCHEMAS:
-            if self.buffers[name] or name not in self.writers:
+            if self.buffers[name]:
                 self._flush(name)
-            self.writers[name].close()
-            self.csv_files[name][0].close()
-        manifest = {**manifest, "files": sorted(
-            self.outputs() + [f"csv/{name}.csv" for name in SCHEMAS])}
-        manifest_tmp = self.tmp / "manifest.json"
-        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        for name in SCHEMAS:
-            os.replace(self.tmp / f"{name}.parquet", self.out / f"{name}.parquet")
-        for folder in ("csv", "tables"):
-            _replace_dir(self.tmp / folder, self.out / folder)
-        os.replace(manifest_tmp, self.out / "manifest.json")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.lock.release()
+        for closable in [*self.writers.values(), *(f for f, _ in self.csv_files.values())]:
+            closable.close()
+        return self.counts
 
     def abort(self) -> None:
-        """Drop this run's temporary files (on any failure, a full disk included) and unlock."""
         for closable in [*self.writers.values(), *(f for f, _ in self.csv_files.values())]:
             try:
                 closable.close()
-            except Exception:  # a full disk fails the close too; the files go anyway
+            except Exception:  # a full disk fails the close too; the files go with the folder
                 pass
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.lock.release()
+
+
+def assemble(tmp: Path) -> None:
+    """Every table's folder (an empty part if it has none) and its one CSV, in part order."""
+    for name, schema in SCHEMAS.items():
+        folder = tmp / f"{name}.parquet"
+        folder.mkdir(exist_ok=True)
+        if not any(folder.glob("part-*.parquet")):
+            pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+        head = io.StringIO()
+        head.write(BOM)
+        csv.writer(head).writerow(schema.names)
+        with open(tmp / "csv" / f"{name}.csv", "wb") as out:
+            out.write(head.getvalue().encode("utf-8"))
+            for part in sorted((tmp / "csv-parts" / name).glob("*.csv")):
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+    shutil.rmtree(tmp / "csv-parts", ignore_errors=True)
 
 
 def defuse(value):
@@ -148,7 +185,10 @@ def _replace_dir(new: Path, final: Path) -> None:
     if final.exists():
         os.replace(final, old)
     os.replace(new, final)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    else:  # an older release wrote single files: name.parquet
+        old.unlink(missing_ok=True)
 
 
 def _array(values: list, type_: pa.DataType) -> pa.Array:

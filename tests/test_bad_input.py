@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 import pipeline
-from pipeline import run as run_module
+from pipeline import pages as run_module  # the per-page chain (parse -> normalise -> extract)
+from pipeline import read as read_module
 from pipeline.run import Options, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -434,7 +435,7 @@ def test_a_folder_that_cannot_be_listed_is_an_error_row(tmp_path, monkeypatch):
 
 def test_an_input_replaced_during_the_run_is_recorded_and_not_hashed(tmp_path, monkeypatch):
     raw = _folder(tmp_path, {"dump.xml": VIWIKI.read_bytes()})
-    real_read = run_module.read_file
+    real_read = read_module.read_file  # called by read.read_piece, in the map stage
 
     def read_then_replace(f, *args, **kwargs):
         for n, item in enumerate(real_read(f, *args, **kwargs)):
@@ -443,7 +444,7 @@ def test_an_input_replaced_during_the_run_is_recorded_and_not_hashed(tmp_path, m
                 os.replace(tmp_path / "new.xml", raw / "dump.xml")
             yield item
 
-    monkeypatch.setattr(run_module, "read_file", read_then_replace)
+    monkeypatch.setattr(read_module, "read_file", read_then_replace)
     run([raw], tmp_path / "out", quiet=True)
     frames = pipeline.load(str(tmp_path / "out"))
     (row,) = _errors(frames, "dump.xml").query("kind == 'input-changed'").itertuples()

@@ -32,7 +32,7 @@ def test_run_writes_every_output_with_schema(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "documents   2" in proc.stderr and "10 duplicates" in proc.stderr
     for name, schema in SCHEMAS.items():
-        assert pq.read_schema(out / f"{name}.parquet").equals(schema, check_metadata=False), name
+        assert pq.read_table(out / f"{name}.parquet").schema.equals(schema, check_metadata=False), name
         assert (out / "csv" / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert (out / "tables" / "000_b725adc4755d8a28__0.csv").exists()
     frames = pipeline.load(str(out))

@@ -74,7 +74,7 @@ def test_page_timeout_zero_means_no_limit(monkeypatch):
     armed = []
     monkeypatch.setattr(signal, "setitimer", lambda which, seconds, *a: armed.append(seconds))
     page = RawPage(source="a.txt", doc_id="a", title="a", text="一段文字。", format="plaintext")
-    result, _ = process_page(page, Options(page_timeout=0))
+    result, _, _ = process_page(page, Options(page_timeout=0))
     assert result.paragraphs and armed == []
     process_page(page, Options(page_timeout=5))
     assert armed == [5, 0]

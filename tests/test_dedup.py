@@ -44,3 +44,21 @@ def test_every_paragraph_is_kept_or_recorded(docs):
     # dedup is idempotent: running it again on its own output drops nothing more
     again = list(dedup([after for after, _ in out]))
     assert all(not dups for _, dups in again)
+
+
+def test_the_page_chain_keeps_rows_to_their_columns_and_gives_the_dedup_keys_apart():
+    """The per-page half of dedup runs after extract (dedup.page_keys): rows hold exactly their
+    schema's columns (no MinHash riding along), the keys go to the global pass on their own."""
+    from pipeline.model import RawPage
+    from pipeline.neardup import NearOptions, signature
+    from pipeline.pages import Options, process_page
+    from pipeline.schemas import SCHEMAS
+
+    long = "长江是亚洲第一长河和世界第三长河，全长约6300公里，流域总面积180余万平方公里。"
+    page = RawPage("a.txt", "a", "plaintext", f"短的一段。\n{long}\n")
+    result, _templates, keys = process_page(page, Options())
+    assert [set(row) for row in result.paragraphs] == [set(SCHEMAS["paragraphs"].names)] * 2
+    assert [k[:2] for k in keys] == [(0, dedup_key("短的一段。")), (1, dedup_key(long))]
+    assert [r["norm_hash"] for r in result.paragraphs] == [k[1] for k in keys]
+    assert keys[0][2:] == (None, None)  # too short for near duplicates
+    assert keys[1][2] == signature(dedup_text(long), NearOptions()) and len(keys[1][3]) > 1

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import pipeline
+from pipeline import pagecache
 from pipeline.outdir import Lock, OutputConflict, wide_csv_path
 from pipeline.run import run
 from tests.golden_cases import csv_files
@@ -130,7 +131,7 @@ def test_a_damaged_cache_is_detected_and_rebuilt(tmp_path, damage):
     for i in range(30):
         (raw / f"p{i:02d}.wiki").write_text(f"'''组织{i}'''是第{i}个组织。\n", encoding="utf-8")
     run([raw], tmp_path / "clean", cache_dir=cache, quiet=True)
-    db = cache / "documents.sqlite"
+    db = cache / "index.sqlite"  # pagecache.py: the index, and the packs it points into
     if damage == "garbled":
         db.write_bytes(os.urandom(db.stat().st_size))
     elif damage == "truncated":
@@ -138,11 +139,15 @@ def test_a_damaged_cache_is_detected_and_rebuilt(tmp_path, damage):
         db.write_bytes(data[: len(data) // 3])
     else:
         with sqlite3.connect(db) as con:
-            con.execute("UPDATE results SET blob = x'00ff00' WHERE doc_id = 'p07'")
+            pack, offset, length = con.execute(
+                "SELECT pack, offset, length FROM pages WHERE doc_id = 'p07'").fetchone()
+        with open(cache / "packs" / f"{pack}.pack", "r+b") as f:
+            f.seek(offset)
+            f.write(b"\x00\xff" * (length // 2))
     summary, errors = _good_run(raw, tmp_path / "out", cache)
     assert summary.documents == 30
     corrupt = errors[errors.kind == "cache-corrupt"]
-    assert len(corrupt) >= 1 and all(m.startswith(str(db)) for m in corrupt.message)
+    assert len(corrupt) >= 1 and all(m.startswith(str(cache)) for m in corrupt.message)
     if damage == "bad-blob":
         assert list(corrupt.doc_id) == ["p07"]
     # What came out equals a clean run but for the cache's own rows, and the next run is clean.
@@ -268,8 +273,8 @@ def test_sigterm_stops_workers_keeps_the_cache_and_says_one_line(tmp_path):
     assert not [w for w in workers if _alive(w)]
     out = tmp_path / "out"
     assert not list(out.glob(".tmp-*")) and not (out / "manifest.json").exists()
-    with sqlite3.connect(out / ".cache/documents.sqlite") as con:
-        assert con.execute("SELECT count(*) FROM results").fetchone()[0] > 0
+    kept = sum(len(pagecache._entries(f)) for f in (out / ".cache/packs").glob("*.entries"))
+    assert kept > 0  # the pages done so far, for the next run (pagecache.prepare)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")

@@ -88,6 +88,6 @@ def test_any_text_becomes_a_document_or_a_problem(text, forced, damage):
             assert result.kind in ("timeout", "too-deep"), result.message
             assert result.message.startswith("fuzz.txt: ")
         else:
-            doc, _templates = result
+            doc, _templates, _keys = result
             assert isinstance(doc, DocResult) and doc.doc_id == page.doc_id
             assert doc.document["source"] == "fuzz.txt"

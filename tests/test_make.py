@@ -65,7 +65,7 @@ def test_make_run_reruns_when_an_option_changes(clone):
     assert _up_to_date(clone, "VARIANT=zh-hk", "JOBS=2", "ARGS=--no-near-dup")
     assert not _up_to_date(clone)  # back to the defaults
     proc = _make(clone, "-n", "run", "VARIANT=zh-tw", "ARGS=--no-near-dup")
-    assert "--variant zh-tw --jobs 1 --no-near-dup" in proc.stdout
+    assert "--variant zh-tw --jobs 1 --engine local --no-near-dup" in proc.stdout
 
 
 def test_make_run_follows_inputs_with_spaces_and_deletions(clone):

@@ -1,4 +1,5 @@
-"""The writer's Arrow columns are what pa.Table.from_pylist makes, and its CSV matches them."""
+"""The writer's Arrow columns are what pa.Table.from_pylist makes, and its CSV matches them;
+parts of several shards assemble into one table and one CSV, in shard order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.schemas import SCHEMAS
-from pipeline.write import OutputWriter, _array
+from pipeline.write import OutputWriter, PartWriter, _array
 
 ROWS = [
     {"doc_id": "a", "para_index": 0, "section": "", "section_original": "", "kind": "paragraph",
@@ -36,11 +37,13 @@ def test_a_list_column_rejects_a_scalar(value):
 
 
 def test_parquet_and_csv_hold_the_same_rows(tmp_path):
-    writer = OutputWriter(tmp_path)
+    out = OutputWriter(tmp_path)
+    writer = PartWriter(out.tmp, 0)
     writer.add("paragraphs", ROWS)
     writer.add("table_cells", [{"doc_id": "a", "table_index": 0, "row": 0, "col": 0, "number": 5,
                                 "header": True, "from_span": False, "links": []}])
-    writer.commit({})
+    writer.close()
+    out.commit({})
     table = pq.read_table(tmp_path / "paragraphs.parquet")
     assert table.column("tokens").to_pylist() == [["太平洋", "联盟"], [], ["元组", 'quote"d']]
     assert table.column("tokens_original").to_pylist() == [["太平洋", "聯盟"], None, None]
@@ -55,8 +58,26 @@ def test_parquet_and_csv_hold_the_same_rows(tmp_path):
 
 
 def test_wide_tables_are_csv_with_a_bom(tmp_path):
-    writer = OutputWriter(tmp_path)
+    out = OutputWriter(tmp_path)
+    writer = PartWriter(out.tmp, 0)
     writer.add_wide_table("zhwiki/1", 0, ["國家", "a,b"], [["智利", '1"2'], ["", None]])
-    writer.commit({})
+    writer.close()
+    out.commit({})
     assert (tmp_path / "tables/zhwiki/1__0.csv").read_bytes() == \
         '\ufeff國家,"a,b"\r\n智利,"1""2"\r\n,\r\n'.encode("utf-8")
+
+
+def test_parts_of_several_shards_are_one_table_and_one_csv_in_shard_order(tmp_path):
+    out = OutputWriter(tmp_path)
+    for part, rows in ((1, ROWS[1:]), (0, ROWS[:1]), (2, [])):  # finishing order does not matter
+        writer = PartWriter(out.tmp, part)
+        writer.add("paragraphs", rows)
+        writer.close()
+    out.commit({})
+    folder = tmp_path / "paragraphs.parquet"
+    assert sorted(p.name for p in folder.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    assert pq.read_table(folder).column("doc_id").to_pylist() == ["a", "b", "c"]
+    with open(tmp_path / "csv/paragraphs.csv", encoding="utf-8-sig", newline="") as f:
+        assert [r["doc_id"] for r in csv.DictReader(f)] == ["a", "b", "c"]
+    empty = pq.read_table(tmp_path / "members.parquet")  # no shard had rows: one empty part
+    assert empty.num_rows == 0 and empty.schema.equals(SCHEMAS["members"], check_metadata=False)

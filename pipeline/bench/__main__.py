@@ -4,11 +4,13 @@ In: a dump size (MB of wikitext), an output folder, the number of repeats (BENCH
 Out: `<out>/results.json` and `BENCHMARKS.md` at the repository root (see report.py); the dumps
 stay in `<out>/data/` for the next session, WikiExtractor in its own venv `<out>/peers-venv/`.
 
-Steps: generate (or reuse) the dump and its update; snapshot `pipeline/` so edits made by others
+Steps: generate (or reuse) the dump and its update, and their multistream form with an index
+(what Wikimedia publishes, and what the pipeline cuts into shards: its runs read that; the peers
+and loops read the plain dump); snapshot `pipeline/` so edits made by others
 during the session cannot change the code under test (the cache key digests the source); install
 WikiExtractor into the separate venv (a failure is recorded, not fatal); fill one cache; then
 `repeats` rounds, each running every kind once in a rotated order (so drift in machine load
-spreads over all kinds); check that --jobs 1, --jobs 2 and the warm rerun wrote identical outputs;
+spreads over all kinds); check that --jobs 1, --jobs 2, --engine dask and the warm rerun wrote identical outputs;
 profile one cold --jobs 1 run; write the report.
 """
 
@@ -25,12 +27,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import measure, report
+from . import measure, multistream, report
 from .generate import REPO, generate
 
 WIKIEXTRACTOR = "wikiextractor==3.1.0"
-KINDS = ["cold_j1", "cold_j2", "warm_same", "update", "mwph", "parse", "wikiextractor", "floor", "reader",
-         "startup", "imports"]
+KINDS = ["cold_j1", "cold_j2", "dask_j2", "warm_same", "update", "mwph", "parse", "wikiextractor", "floor",
+         "reader", "startup", "imports"]
 SEEDS = REPO / "tests" / "data" / "seeds"  # the start-up run: two small pages, so it is almost all start-up
 
 
@@ -58,6 +60,13 @@ def main() -> int:
     if args.generate_only:
         return 0
     dump, update = out / "data" / meta["dump"]["file"], out / "data" / meta["update"]["file"]
+    # The pipeline's runs read the multistream form (a folder: the dump and its index).
+    stem = dump.name.removesuffix(".xml.bz2")
+    ms, ms_update = out / "data" / "multistream", out / "data" / "multistream-update"
+    for plain, folder in ((dump, ms), (update, ms_update)):
+        if not (folder / f"{stem}-multistream-index.txt.bz2").exists() or \
+                (folder / f"{stem}-multistream-index.txt.bz2").stat().st_mtime < plain.stat().st_mtime:
+            multistream.convert(plain, folder, stem)
     work = out / "work"
     shutil.rmtree(work, ignore_errors=True)
     src = work / "src"
@@ -78,9 +87,9 @@ def main() -> int:
     wanted = "wikiextractor" in chosen and not args.no_peers
     we_python = install_wikiextractor(out / "peers-venv", entry) if wanted else None
 
-    def pipeline(raw: Path, jobs: int, cache: Path | None, target: Path) -> list[str]:
+    def pipeline(raw: Path, jobs: int, cache: Path | None, target: Path, engine: str = "local") -> list[str]:
         return [py, "-m", "pipeline", "run", "--raw", str(raw), "--out", str(target), "--quiet",
-                "--jobs", str(jobs)] + (["--cache", str(cache)] if cache else ["--no-cache"])
+                "--jobs", str(jobs), "--engine", engine] + (["--cache", str(cache)] if cache else ["--no-cache"])
 
     samples: dict[str, list[dict]] = {k: [] for k in ["cold_cache_write"] + KINDS}
     kept: dict[str, Path] = {}
@@ -92,11 +101,12 @@ def main() -> int:
             shutil.rmtree(cache, ignore_errors=True)
             shutil.copytree(work / "cache-base", cache)  # not timed
         argv = {
-            "cold_cache_write": lambda: pipeline(dump, 1, work / "cache-base", target),
-            "cold_j1": lambda: pipeline(dump, 1, None, target),
-            "cold_j2": lambda: pipeline(dump, 2, None, target),
-            "warm_same": lambda: pipeline(dump, 1, work / "cache-warm_same", target),
-            "update": lambda: pipeline(update, 1, work / "cache-update", target),
+            "cold_cache_write": lambda: pipeline(ms, 1, work / "cache-base", target),
+            "cold_j1": lambda: pipeline(ms, 1, None, target),
+            "cold_j2": lambda: pipeline(ms, 2, None, target),
+            "dask_j2": lambda: pipeline(ms, 2, None, target, engine="dask"),
+            "warm_same": lambda: pipeline(ms, 1, work / "cache-warm_same", target),
+            "update": lambda: pipeline(ms_update, 1, work / "cache-update", target),
             "mwph": lambda: [py, "-m", "pipeline.bench.loops", "mwph", str(dump)],
             "parse": lambda: [py, "-m", "pipeline.bench.loops", "parse", str(dump)],
             "floor": lambda: [py, "-m", "pipeline.bench.loops", "floor", str(dump)],
@@ -109,7 +119,7 @@ def main() -> int:
         # Start-up is measured as a user meets it, with compiled bytecode (written by the warm-up).
         m = measure.run(argv, cwd=src, env=startup_env if kind in report.STARTUP else env)
         say(f"bench: {kind:<16} repeat {repeat}: {m.wall:8.2f} s wall {m.cpu:8.2f} s CPU "
-            f"{max(m.maxrss_mb, m.tree_mb):7.0f} MB" + ("" if m.returncode == 0 else f"  FAILED ({m.returncode})"))
+            f"(coordinator {m.coordinator_cpu:.2f} s) {max(m.maxrss_mb, m.tree_mb):7.0f} MB" + ("" if m.returncode == 0 else f"  FAILED ({m.returncode})"))
         if m.returncode != 0:
             say(m.stderr[-1500:])
         samples[kind].append(m.as_dict())
@@ -117,7 +127,7 @@ def main() -> int:
             manifest = json.loads((target / "manifest.json").read_text())
             entry.setdefault("cache", {})[kind] = manifest.get("documents")
             entry.setdefault("rows", {})[kind] = manifest.get("rows")
-        if repeat == 0 and kind in ("cold_j1", "cold_j2", "warm_same", "cold_cache_write"):
+        if repeat == 0 and kind in ("cold_j1", "cold_j2", "dask_j2", "warm_same", "cold_cache_write"):
             kept[kind] = target
         else:
             shutil.rmtree(target, ignore_errors=True)
@@ -133,7 +143,8 @@ def main() -> int:
         for kind in kinds[r % len(kinds):] + kinds[:r % len(kinds)]:
             once(kind, r)
     entry["identical"] = {name: same_outputs(kept.get(a), kept.get(b)) for name, a, b in (
-        ("jobs1_vs_jobs2", "cold_j1", "cold_j2"), ("cold_vs_warm_rerun", "cold_j1", "warm_same"),
+        ("jobs1_vs_jobs2", "cold_j1", "cold_j2"), ("local_vs_dask", "cold_j2", "dask_j2"),
+        ("cold_vs_warm_rerun", "cold_j1", "warm_same"),
         ("no_cache_vs_cache", "cold_j1", "cold_cache_write"))}
     for path in kept.values():
         shutil.rmtree(path, ignore_errors=True)

@@ -31,6 +31,7 @@ class Measured:
     cpu: float  # user + system seconds, the command and its waited-for children
     maxrss_mb: float  # largest single process (kernel's ru_maxrss)
     tree_mb: float  # peak sampled PSS summed over the process tree
+    coordinator_cpu: float  # user + system seconds of the run's main process alone (last sample)
     returncode: int
     stdout: str
     stderr: str
@@ -48,9 +49,9 @@ def run(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> Me
             argv = [TIME, "-f", "%M", "-o", timed.name, *argv]
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        peak = [0.0]
+        peak = [0.0, 0.0]  # tree PSS bytes, coordinator CPU seconds
         done = threading.Event()
-        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, peak, done), daemon=True)
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, peak, done, bool(TIME)), daemon=True)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
@@ -63,7 +64,7 @@ def run(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> Me
             last = (timed.read().strip().splitlines() or [""])[-1]
             maxrss_kb = int(last) if last.isdigit() else maxrss_kb
     return Measured(round(wall, 3), round(usage.ru_utime + usage.ru_stime, 3),
-                    round(maxrss_kb / 1024, 1), round(peak[0] / 2**20, 1),
+                    round(maxrss_kb / 1024, 1), round(peak[0] / 2**20, 1), round(peak[1], 3),
                     proc.returncode, stdout, stderr)
 
 
@@ -72,10 +73,26 @@ def _read(f) -> str:
     return f.read().decode("utf-8", "replace")
 
 
-def _sample_tree(root: int, peak: list[float], done: threading.Event) -> None:
-    while not done.wait(0.2):
-        total = sum(_memory(pid) for pid in _tree(root))
+def _sample_tree(root: int, peak: list[float], done: threading.Event, wrapped: bool) -> None:
+    """Every 0.1 s: the tree's summed PSS, and the CPU the coordinator (the command itself, or
+    the child of /usr/bin/time) has used of its own, not counting its workers. The last sample
+    can miss up to 0.1 s of it."""
+    while not done.wait(0.1):
+        tree = _tree(root)
+        total = sum(_memory(pid) for pid in tree)
         peak[0] = max(peak[0], total)
+        coordinator = tree[1] if wrapped and len(tree) > 1 else root
+        peak[1] = max(peak[1], _own_cpu(coordinator))
+
+
+def _own_cpu(pid: int) -> float:
+    """utime + stime of one process (not of its children), from /proc/<pid>/stat."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _tree(root: int) -> list[int]:

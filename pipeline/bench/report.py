@@ -16,6 +16,7 @@ from pathlib import Path
 LABELS = {  # run kind -> (label, processes of ours)
     "cold_j1": ("pipeline, cold, --jobs 1", 1),
     "cold_j2": ("pipeline, cold, --jobs 2", 2),
+    "dask_j2": ("pipeline, cold, --engine dask (LocalCluster), --jobs 2", 2),
     "cold_cache_write": ("pipeline, cold, filling the cache, --jobs 1", 1),
     "warm_same": ("pipeline, rerun same dump, warm cache, --jobs 1", 1),
     "update": ("pipeline, rerun updated dump (5%/1%/1%), warm cache, --jobs 1", 1),
@@ -57,6 +58,9 @@ def summarise(kind: str, samples: list[dict], dump: dict) -> dict:
         "tree_pss_mb": max(s["tree_mb"] for s in ok),
         "peak_mb": max(max(s["maxrss_mb"], s["tree_mb"]) for s in ok),
     })
+    shares = [s["coordinator_cpu"] / s["cpu"] for s in ok if s.get("coordinator_cpu") and s["cpu"]]
+    if shares and kind not in ("wikiextractor",) and procs > 1:
+        out["coordinator_share"] = round(statistics.median(shares), 3)
     return out
 
 
@@ -85,7 +89,19 @@ def targets(entry: dict, sizes: dict) -> list[dict]:
     check("rerun after update / WikiExtractor time",
           _ratio(get("update", "wall_median"), get("wikiextractor", "wall_median")), "≤ 0.25",
           lambda v: v <= 0.25)
-    peaks = [r.get("peak_mb") for k, r in runs.items() if k in ("cold_j1", "cold_j2", "cold_cache_write",
+    # Issue 13 (scale out): the coordinator's share of all CPU, scaling, Dask beside local, reruns.
+    check("coordinator's share of the run's CPU, --jobs 2", get("cold_j2", "coordinator_share"), "≤ 0.05",
+          lambda v: v <= 0.05)
+    check("--jobs 2 / --jobs 1 throughput (issue 13)", speedup, "≥ 1.8", lambda v: v >= 1.8 and identical is True)
+    dask_same = entry.get("identical", {}).get("local_vs_dask")
+    check("Dask LocalCluster (2 workers) / local engine throughput, --jobs 2 (identical outputs)",
+          _ratio(get("cold_j2", "wall_median"), get("dask_j2", "wall_median")), "≥ 0.9",
+          lambda v: v >= 0.9 and dask_same is True)
+    check("rerun of an unchanged input / cold run (--jobs 1)",
+          _ratio(get("warm_same", "wall_median"), get("cold_j1", "wall_median")), "≤ 0.1", lambda v: v <= 0.1)
+    check("rerun after the 5%/1%/1% update / cold run (--jobs 1)",
+          _ratio(get("update", "wall_median"), get("cold_j1", "wall_median")), "≤ 0.2", lambda v: v <= 0.2)
+    peaks = [r.get("peak_mb") for k, r in runs.items() if k in ("cold_j1", "cold_j2", "dask_j2", "cold_cache_write",
                                                                "warm_same", "update") and r.get("peak_mb")]
     check("peak memory of our runs (MB)", max(peaks) if peaks else None, "< 1024", lambda v: v < 1024)
     small, big = sizes.get("20"), sizes.get("200")
@@ -169,12 +185,15 @@ def markdown(results: dict, key: str) -> str:
         "MB/CPU-s divides by user+system CPU of all the run's processes. Peak memory: largest single",
         "process (`/usr/bin/time` %M, else wait4 ru_maxrss) and summed PSS of the process tree (sampled every 0.2 s).",
         "",
-        "| run | wall s (min–max) | CPU s | MB/s | MB/s per core | MB/CPU-s | pages/s | max RSS MB | tree PSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "Coordinator share: CPU of the run's main process alone (sampled from /proc every 0.1 s) over",
+        "the CPU of all its processes; with --engine dask the main process also hosts the scheduler.",
+        "",
+        "| run | wall s (min–max) | CPU s | MB/s | MB/s per core | MB/CPU-s | pages/s | max RSS MB | tree PSS MB | coordinator share |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for kind, r in e["runs"].items():
         if "wall_median" not in r:
-            lines.append(f"| {r['label']} | failed: {r.get('error', '')[:120]!r} | | | | | | | |")
+            lines.append(f"| {r['label']} | failed: {r.get('error', '')[:120]!r} | | | | | | | | |")
             continue
         if kind in STARTUP:
             lines.append(f"| {r['label']} | {r['wall_median']} ({r['wall_min']}–{r['wall_max']}) | "
@@ -183,7 +202,7 @@ def markdown(results: dict, key: str) -> str:
         lines.append(
             f"| {r['label']} | {r['wall_median']} ({r['wall_min']}–{r['wall_max']}) | {r['cpu_median']} | "
             f"{r['mb_per_s']} | {r['mb_per_s_per_core']} | {r['mb_per_cpu_s']} | {r['pages_per_s']} | "
-            f"{r['maxrss_mb']} | {r['tree_pss_mb']} |")
+            f"{r['maxrss_mb']} | {r['tree_pss_mb']} | {r.get('coordinator_share', '')} |")
     peers = e.get("peers", {})
     lines += ["", f"WikiExtractor: {peers.get('wikiextractor', 'not run')}.", ""]
     if e.get("cache"):

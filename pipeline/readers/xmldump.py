@@ -75,9 +75,11 @@ class SkippedNamespace:
 DumpRecord = RawPage | Redirect | Problem | SkippedNamespace
 
 
-def read_dump(stream: BinaryIO, source: str, namespaces: frozenset[int]) -> Iterator[DumpRecord]:
-    """Records of one dump, in order; never raises for bad input (see the module docstring)."""
-    scan = _Scan(source, namespaces)
+def read_dump(stream: BinaryIO, source: str, namespaces: frozenset[int],
+              scan: "_Scan | None" = None) -> Iterator[DumpRecord]:
+    """Records of one dump, in order; never raises for bad input (see the module docstring).
+    `scan` (a `new_scan()`), if given, tells the caller afterwards where reading ended."""
+    scan = scan or _Scan(source, namespaces)
     parser = ET.XMLPullParser(events=("start", "end"))
     # read1: one decompressor call at a time, so the bytes decoded before a damaged block reach
     # the parser; read(n) would discard them when the error surfaces later in the same call.
@@ -114,6 +116,10 @@ def read_dump(stream: BinaryIO, source: str, namespaces: frozenset[int]) -> Iter
                             "starting or ending (no page's text is that long); not read further")
             break
     yield from scan.skipped()
+
+
+def new_scan(source: str, namespaces: frozenset[int]) -> "_Scan":
+    return _Scan(source, namespaces)
 
 
 class _Scan:

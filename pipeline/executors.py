@@ -1,0 +1,134 @@
+"""Executors: run a stage's function over shards, results in shard order. Stages never know which.
+
+- `Local` (`--engine local`, the default): a bounded pool of `jobs` forked processes (jobs <= 1:
+  this process). A task whose process dies (a page crashing C code, the OOM killer) is run again
+  with `retry_args` (for the map stage: pages isolated in a child, so the page becomes a
+  `worker-crash` row); the tasks that died with it run again as they were. Never imports Dask.
+- `Dask` (`--engine dask`): `dask.distributed`; `--scheduler ADDRESS` joins a running cluster,
+  otherwise a LocalCluster of `jobs` worker processes with one thread each. Dask reruns the
+  tasks of a worker that dies; every task writes files named by its shard, so a rerun overwrites
+  and nothing is lost or written twice.
+Results are small (counts, names); rows travel through files under the output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from .parallel import _pool, _terminate
+
+AHEAD = 2  # tasks in flight per worker process: bounds what is queued, not what is done
+
+
+class Local:
+    name = "local"
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = max(1, jobs)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        # fork shares the already loaded dictionaries (OpenCC, jieba) with the workers for free;
+        # the workers die with this process and ignore Ctrl-C (parallel.py).
+        ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        return _pool(self.jobs, ctx)
+
+    def map(self, fn: Callable, items: Iterable, args: tuple = (), retry_args: tuple | None = None) -> Iterator:
+        if self.jobs <= 1:
+            for item in items:
+                yield fn(item, *args)
+            return
+        if self.pool is None:
+            self.pool = self._new_pool()
+        pending: deque = deque()
+
+        def take():
+            item, future = pending.popleft()
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                if retry_args is None:
+                    raise
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._new_pool()
+                for i, (other, _) in enumerate(pending):  # they died with the pool: run them again
+                    pending[i] = (other, self.pool.submit(fn, other, *args))
+                return self.pool.submit(fn, item, *retry_args).result()
+
+        for item in items:
+            pending.append((item, self.pool.submit(fn, item, *args)))
+            while len(pending) >= self.jobs * AHEAD:
+                yield take()
+        while pending:
+            yield take()
+
+    def call(self, fn: Callable, *args):
+        """One task (a global pass): on a worker when there are workers, so the coordinator
+        only coordinates."""
+        if self.jobs <= 1:
+            return fn(*args)
+        if self.pool is None:
+            self.pool = self._new_pool()
+        return self.pool.submit(fn, *args).result()
+
+    def close(self, abort: bool = False) -> None:
+        if self.pool is not None:
+            if abort:
+                _terminate(self.pool)
+            else:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+class Dask:
+    name = "dask"
+
+    def __init__(self, jobs: int = 1, scheduler: str | None = None):
+        import dask
+        from dask.distributed import Client, LocalCluster
+
+        self.cluster = None
+        self.futures: list = []
+        if scheduler:
+            self.client = Client(scheduler)
+        else:
+            # Not daemonic: a map task runs its pages in a child process (shardmap.py), and
+            # multiprocessing refuses children to daemonic processes.
+            dask.config.set({"distributed.worker.daemon": False})
+            self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+
+    def map(self, fn: Callable, items: Iterable, args: tuple = (), retry_args: tuple | None = None) -> Iterator:
+        # Every task at once: the scheduler queues them (and keeps what a worker holds small);
+        # results are taken in shard order, each released once read.
+        futures = self.futures = [self.client.submit(fn, item, *args, pure=False) for item in items]
+        for i, future in enumerate(futures):
+            yield future.result()
+            futures[i] = None
+            future.release()
+
+    def call(self, fn: Callable, *args):
+        return self.client.submit(fn, *args, pure=False).result()
+
+    def close(self, abort: bool = False) -> None:
+        if abort:  # tasks of this run still queued or running on the cluster
+            self.client.cancel([f for f in self.futures if f is not None], force=True)
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def executor(engine: str, jobs: int, scheduler: str | None = None):
+    if engine == "local":
+        return Local(jobs)
+    if engine == "dask":
+        return Dask(jobs, scheduler)
+    raise ValueError(f"unknown engine {engine!r} (local or dask)")
