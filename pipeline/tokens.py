@@ -203,7 +203,7 @@ def _jieba(span: str) -> list[str]:
     dates and names repeat across paragraphs, and jieba's DAG and HMM were most of a run's
     time. This is jieba.cut's loop (jieba 0.42.1, pinned) around a cache. re.split alternates
     the text between runs (even places) and runs (odd places), so which is which needs no
-    second match; between runs jieba yields every character alone but a "\r\n"."""
+    second match."""
     out: list[str] = []
     blocks = _RUN.split(span)
     for i in range(1, len(blocks), 2):
@@ -216,6 +216,7 @@ def _jieba(span: str) -> list[str]:
 
 
 def _between(block: str, out: list[str]) -> None:
+    """jieba.cut between runs: every character alone, but a CR LF pair is one token."""
     if "\r" not in block:
         out.extend(block)
         return

@@ -64,6 +64,12 @@ def test_our_segmentation_equals_jieba_cut_on_generated_dictionary_text(parts):
         assert list(_cut_run(run)) == list(jieba.dt._Tokenizer__cut_DAG(run))
 
 
+def test_between_runs_every_character_is_a_token_but_a_cr_lf_pair():
+    text = "中国\r\n人民 a\rb\n\r\n，。"
+    assert _jieba(text) == list(jieba.cut(text))
+    assert "\r\n" in _jieba(text) and "\r" in _jieba(text)
+
+
 def test_entities_are_kept_whole_and_spans_slice_the_text():
     text = "太平洋联盟的成员国包括智利和秘鲁。DragonFly BSD是一个操作系统。"
     spans = segment(text, Entities(["太平洋联盟", "DragonFly BSD"]))
