@@ -30,9 +30,11 @@ import tempfile
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from math import log
 from pathlib import Path
 
 import jieba
+from jieba import finalseg
 
 KEYWORDS = 20
 MAX_ENTITY = 40
@@ -106,31 +108,124 @@ class Entities:
 _RUN, _SKIP = jieba.re_han_default, jieba.re_skip_default
 
 
+class _Scores:
+    """log(frequency) - log(total) of each dictionary word jieba's `calc` has met, None for the
+    prefixes it lists with frequency 0: jieba takes that log again for every candidate word of
+    every position; computing all 500,000 up front would cost 0.3 s of every process."""
+
+    def __init__(self):
+        self.freq: dict[str, int] | None = None
+        self.total = 0
+
+    def current(self) -> dict[str, float | None]:
+        dt = jieba.dt
+        if not dt.initialized:  # a worker's first page
+            _load_dictionary()
+        if self.freq is not dt.FREQ or self.total != dt.total:  # a new dictionary: start again
+            self.freq, self.total = dt.FREQ, dt.total
+            self.logtotal = log(dt.total)
+            self.scores: dict[str, float | None] = {}
+        return self.scores
+
+
+_SCORES = _Scores()
+_UNSEEN = object()
+
+
 @lru_cache(maxsize=65536)
 def _cut_run(run: str) -> tuple[str, ...]:
-    if not jieba.dt.initialized:  # a worker's first page
-        _load_dictionary()
-    return tuple(jieba.dt._Tokenizer__cut_DAG(run))  # what jieba.cut does with each run
+    """`tuple(jieba.dt._Tokenizer__cut_DAG(run))`, what jieba.cut does with each run (accurate
+    mode, HMM), in fewer Python operations: jieba 0.42.1's get_DAG, calc and the walk over its
+    route in one pass, with jieba's float operations in jieba's order, so the same word wins
+    every comparison and tie (tests/test_tokens.py checks it against jieba). Unknown stretches
+    still go to jieba's own HMM (finalseg.cut)."""
+    scores = _SCORES.current()
+    freq, logtotal = _SCORES.freq, _SCORES.logtotal
+    alone = 0.0 - logtotal  # calc's score of a character that starts no word: log(1) - logtotal
+    n = len(run)
+    best = [0.0] * (n + 1)  # calc's route: best[k] the score of run[k:], end[k] its first word's end
+    end = [0] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        top, stop = None, k + 1
+        for j in range(k + 1, n + 1):  # get_DAG: the words starting at k, shortest first
+            frag = run[k:j]
+            score = scores.get(frag, _UNSEEN)
+            if score is _UNSEEN:
+                f = freq.get(frag)
+                if f is None:  # not even a prefix of a word: no longer word starts here
+                    break
+                score = scores[frag] = log(f) - logtotal if f else None
+            if score is not None:
+                value = score + best[j]
+                if top is None or value >= top:  # max((value, x)): a tie goes to the longer word
+                    top, stop = value, j
+        if top is None:
+            top = alone + best[k + 1]
+        best[k], end[k] = top, stop
+    out: list[str] = []
+    buf = ""
+    x = 0
+    while x < n:
+        y = end[x]
+        if y - x == 1:
+            buf += run[x]
+        else:
+            if buf:
+                _flush(buf, out, freq)
+                buf = ""
+            out.append(run[x:y])
+        x = y
+    if buf:
+        _flush(buf, out, freq)
+    return tuple(out)
+
+
+def _flush(buf: str, out: list[str], freq: dict[str, int]) -> None:
+    """__cut_DAG's single characters in a row: jieba's HMM finds words in them unless they
+    are one character or a dictionary word."""
+    if len(buf) == 1:
+        out.append(buf)
+    elif not freq.get(buf):
+        out.extend(_hmm(buf))
+    else:
+        out.extend(buf)
+
+
+@lru_cache(maxsize=65536)
+def _hmm(buf: str) -> tuple[str, ...]:
+    """jieba's HMM on a stretch of unknown characters, once per stretch: the same names and
+    words jieba does not know recur across runs (它的, 这是, names)."""
+    return tuple(finalseg.cut(buf))
 
 
 def _jieba(span: str) -> list[str]:
     """Exactly `list(jieba.cut(span))` (accurate mode with HMM; tests/test_tokens.py checks it on
     the corpus), but each run between punctuation is segmented once per process: clauses,
     dates and names repeat across paragraphs, and jieba's DAG and HMM were most of a run's
-    time. This is jieba.cut's loop (jieba 0.42.1, pinned) around a cache."""
+    time. This is jieba.cut's loop (jieba 0.42.1, pinned) around a cache. re.split alternates
+    the text between runs (even places) and runs (odd places), so which is which needs no
+    second match."""
     out: list[str] = []
-    for block in _RUN.split(span):
-        if not block:
-            continue
-        if _RUN.match(block):
-            out.extend(_cut_run(block))
-            continue
-        for x in _SKIP.split(block):
-            if _SKIP.match(x):
-                out.append(x)
-            else:
-                out.extend(x)
+    blocks = _RUN.split(span)
+    for i in range(1, len(blocks), 2):
+        if blocks[i - 1]:
+            _between(blocks[i - 1], out)
+        out.extend(_cut_run(blocks[i]))
+    if blocks[-1]:
+        _between(blocks[-1], out)
     return out
+
+
+def _between(block: str, out: list[str]) -> None:
+    """jieba.cut between runs: every character alone, but a CR LF pair is one token."""
+    if "\r" not in block:
+        out.extend(block)
+        return
+    for x in _SKIP.split(block):
+        if _SKIP.match(x):
+            out.append(x)
+        else:
+            out.extend(x)
 
 
 # Han (with its extensions, CJK symbols and 〇) and scripts written without spaces between

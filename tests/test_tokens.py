@@ -37,6 +37,39 @@ def test_cached_segmentation_equals_jieba_cut_on_any_text(text):
     assert _jieba(text) == list(jieba.cut(text))
 
 
+def _dictionary_words() -> list[str]:
+    """Every 500th word of jieba's dictionary (Han, ASCII, mixed: 智能ABC), with the prefixes
+    it lists and the characters of each, so generated runs hold competing words and ties."""
+    from pipeline.tokens import _load_dictionary
+
+    _load_dictionary()
+    words = sorted(w for w, f in jieba.dt.FREQ.items() if f)[::500]
+    return sorted({w[:i] for w in words for i in range(1, len(w) + 1)} | set("".join(words)))
+
+
+_WORDS = _dictionary_words()
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS),
+                          st.text(alphabet=st.sampled_from(list("的了是在中国人民ABab12.%-#&+_ ，。、\r\n\t（）·")),
+                                  max_size=4)), max_size=25))
+def test_our_segmentation_equals_jieba_cut_on_generated_dictionary_text(parts):
+    """_cut_run re-implements jieba's __cut_DAG (DAG, route, HMM fallback): the same tokens."""
+    from pipeline.tokens import _cut_run
+
+    text = "".join(parts)
+    assert _jieba(text) == list(jieba.cut(text))
+    for run in jieba.re_han_default.findall(text):
+        assert list(_cut_run(run)) == list(jieba.dt._Tokenizer__cut_DAG(run))
+
+
+def test_between_runs_every_character_is_a_token_but_a_cr_lf_pair():
+    text = "中国\r\n人民 a\rb\n\r\n，。"
+    assert _jieba(text) == list(jieba.cut(text))
+    assert "\r\n" in _jieba(text) and "\r" in _jieba(text)
+
+
 def test_entities_are_kept_whole_and_spans_slice_the_text():
     text = "太平洋联盟的成员国包括智利和秘鲁。DragonFly BSD是一个操作系统。"
     spans = segment(text, Entities(["太平洋联盟", "DragonFly BSD"]))
