@@ -123,9 +123,17 @@ def write(results_path: Path, md_path: Path, entry: dict) -> dict:
         e["targets"] = targets(e, results["sizes"])
     results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     # The full default-size session leads; a large-dump session (often cold --jobs 1 alone, for
-    # memory) is listed under "Other stored sizes".
-    md_path.write_text(markdown(results, "20" if "20" in results["sizes"] else key))
+    # memory) is listed under "Other stored sizes". Hand-written notes after NOTES are kept.
+    notes = ""
+    if md_path.exists() and NOTES in (old := md_path.read_text()):
+        notes = "\n" + old[old.index(NOTES):]
+    md_path.write_text(markdown(results, "20" if "20" in results["sizes"] else key) + notes)
     return results
+
+
+# Everything after this line of BENCHMARKS.md is written by hand (measurements of single steps,
+# what was tried and dropped) and survives the next `make bench`.
+NOTES = "<!-- hand-written notes: kept by make bench -->"
 
 
 def markdown(results: dict, key: str) -> str:
