@@ -716,10 +716,15 @@ def drop_class(key: str) -> str:
 
 def renderer_of(raw_name: str) -> Callable[[Args], list] | None:
     """How a template renders. A name in capitals is a country-data template first: MediaWiki
-    names differ by case after the first letter, so {{JPN}} is Japan and {{jpn|j=…}} Japanese."""
+    names differ by case after the first letter, so {{JPN}} is Japan and {{jpn|j=…}} Japanese.
+    Country-data templates are written bare, so one given positional parameters whose name is
+    also on the allow-list is that template ({{BD|1900年|…}}: a lifespan, not Bangladesh)."""
     name = normalise_name(raw_name)
     if name.isupper() and country_template(raw_name):
-        return country_template(raw_name)
+        country, other = country_template(raw_name), renderer_for(name.lower())
+        if other:  # {{BD|?||1653年}} is zhwiki's lifespan template, {{BD}} alone Bangladesh's flag
+            return lambda a: other(a) if a.positional else country(a)
+        return country
     return renderer_for(name.lower()) or country_template(raw_name)
 
 
