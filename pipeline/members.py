@@ -15,7 +15,8 @@ Three places a page names members (`found_in` column):
 - `table`: a table whose header names members (成员国/會員/member …), or a table under a
   member-like heading with a name-like column (国家/經濟體/country …). One row per body row; the
   other columns are kept in `attributes` (JSON), a join-date column becomes `joined` (ISO).
-  A totals row (總和, 合计, Total) is not a member.
+  A totals row (總和, 合计, Total) is not a member. A table with no column names under a member-like
+  caption or heading whose cells nearly all name countries is a grid of members, one per cell.
 - `infobox`: an infobox field whose key is member-like (成员/members …), split like list items
   (the reader joins `<br>`-separated entries with 、); a label before a colon is the group when
   it says what the members are ("1个候选国：", "4个峰会主席国客人："), else ("23國：", "东盟十国：")
@@ -286,6 +287,7 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str],
                 above: Paragraph | None = None) -> None:
     col = _member_column(table)
     if col is None:
+        _from_grid(rows, table, heading)
         return
     columns = table.columns or table.columns_original
     joined_col = next((i for i, h in enumerate(table.columns_original)
@@ -317,6 +319,33 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str],
             continue
         rows.add("table", section, label, label_original, cell.text or "", cell.text_original,
                  target, joined, attributes)
+
+
+# A grid of members: most of its cells name countries (the rest: 欧洲联盟, 联合国).
+MIN_GRID_COUNTRIES = 0.8
+
+
+def _from_grid(rows: _Rows, table: Table, heading: Callable[[str], str]) -> None:
+    """A member table with no column names, one member per cell, four or five to a row
+    (太平洋岛国论坛's dialogue partners: "| {{CAN}} || {{PRC}} || {{CUB}} || {{EU}}"). Read only
+    under a member-like caption or heading, and only when nearly every filled cell is a country;
+    the caption (对话伙伴), else the heading, is the group."""
+    if any(table.columns_original) or table.totals:
+        return
+    caption = table.caption_original.strip()
+    if MEMBER_WORDS.search(caption):
+        label, label_original = table.caption or caption, caption
+    elif table.section and MEMBER_WORDS.search(table.section[-1]) and not caption:
+        label, label_original = heading(table.section[-1]), table.section[-1]
+    else:
+        return
+    cells = [c for row in table.rows for c in row if c.text_original.strip() and not c.from_span]
+    if not cells or sum(iso_code(c.text or "") is not None for c in cells) < MIN_GRID_COUNTRIES * len(cells):
+        return
+    section = " > ".join(map(heading, table.section))
+    for c in cells:
+        rows.add("table", section, label, label_original, c.text or "", c.text_original,
+                 c.links[0].target if c.links else None)
 
 
 def _groups(text: str) -> list[tuple[str | None, str]]:
