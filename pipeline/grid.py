@@ -13,13 +13,15 @@ row before them (a title banner, `! colspan=7 | 地图`) is joined onto the capt
 full-width row there (a map or image that rendered to nothing) is skipped: neither loses text.
 Full-width rows at the bottom (a legend, `! colspan=3 | "—" 表示未上榜`, or a source note) are
 joined onto the caption too, instead of repeating in every column of a body row.
-Leading rows of bold cells only (`| '''年份''' || '''得票'''`) are header rows too: the page
-wrote a header without `!`.
+Leading rows of bold cells only (`| '''年份''' || '''得票'''`) are header rows too when the table
+has no `!` header row: the page wrote a header without `!`. Under a `!` header row a bold row is
+data (award tables bold the winner: `| '''《秋決》''' || '''大眾電影公司'''`).
 Rows inside the body that are not data: a full-width row (one cell across all columns, "观察员国"
 above the observer states) labels the rows below it, so it becomes the value of a first column
 named `GROUP_COLUMN` for those rows instead of a body row (a single one above all the rows is a
 title, joined onto the caption; one with no rows after it stays a row); a repeat of the header row (long
-tables repeat it) is skipped; rows the reader marks as totals (class="sortbottom") stay, listed in
+tables repeat it) is skipped, and so is a row of `!` cells right after a label row (the header of
+that group: "原成員國", then "! 国家 !! 签署 !! 宣布退出"); rows the reader marks as totals (class="sortbottom") stay, listed in
 `Table.totals`.
 Dropped: source rows with no cells at all (MediaWiki drops them too); spans reaching past the
 last row are cut at the table's end.
@@ -125,6 +127,7 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
     width = len(grid[0]) if grid else 0
     captions = [collapse(caption)] if collapse(caption) else []
     header_rows: list[list[Cell]] = []
+    header_ids: list[list[int]] = []
     start = 0
     for row, row_ids in zip(grid, ids):
         banner = _is_banner(row_ids)
@@ -135,8 +138,10 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
             if text not in captions:
                 captions.append(text)
             start += 1
-        elif not banner and (_is_header(row, row_ids) or _is_bold(row_ids, sources)):
+        elif not banner and (_is_header(row, row_ids) or (
+                _is_bold(row_ids, sources) and not any(_is_header(h, i) for h, i in zip(header_rows, header_ids)))):
             header_rows.append(row)
+            header_ids.append(row_ids)
             start += 1
         else:
             break
@@ -163,8 +168,8 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
             if collapse(row[0].text_original) and (r == start or ids[r - 1][0] != row_ids[0]):
                 labels.append((row, row_ids))  # (a rowspan copy of the row above adds nothing)
             continue  # an empty one is a spacer: the group goes on
-        if header_rows and _is_header(row, row_ids) and column_names([row], width) == columns:
-            continue  # the header row repeated inside a long table
+        if header_rows and _is_header(row, row_ids) and (labels or column_names([row], width) == columns):
+            continue  # the header row repeated inside a long table, or a group's own header row
         if labels:  # labels in a row ("亚洲", "东亚") make one group
             group = Cell(" / ".join(collapse(x[0].text_original) for x, _ in labels),
                          tuple(link for x, _ in labels for link in x[0].links), labels[0][0][0].header)

@@ -10,10 +10,13 @@ Three places a page names members (`found_in` column):
   An item "名 - 1945年3月22日（創始國）" is a name, its join date and a note.
   A linked name or a country with a bracketed note (皇家馬德里（西班牙）, 泰国（创始国）) is the
   name; the note goes to `attributes`.
+  A paragraph in a member section that is a member-like label, a colon and names
+  ("常任成员国：安道尔，澳大利亚，…。") is such a list written inline (found_in `list` too).
 - `table`: a table whose header names members (成员国/會員/member …), or a table under a
   member-like heading with a name-like column (国家/經濟體/country …). One row per body row; the
   other columns are kept in `attributes` (JSON), a join-date column becomes `joined` (ISO).
-  A totals row (總和, 合计, Total) is not a member.
+  A totals row (總和, 合计, Total) is not a member. A table with no column names under a member-like
+  caption or heading whose cells nearly all name countries is a grid of members, one per cell.
 - `infobox`: an infobox field whose key is member-like (成员/members …), split like list items
   (the reader joins `<br>`-separated entries with 、); a label before a colon is the group when
   it says what the members are ("1个候选国：", "4个峰会主席国客人："), else ("23國：", "东盟十国：")
@@ -58,15 +61,19 @@ MAX_LABEL = 20  # "正式成员：…": the label before the colon of an item
 MAX_GROUP_LABEL = 15  # "东盟十国：…": a label inside an infobox value
 MAX_LIST_LABEL = 12  # "峰会主席国客人": a paragraph of its own that labels the list below it
 
-MEMBER_WORDS = Words(r"成员|会员|加盟国|缔约|观察员|候选|参与国|伙伴|member|observer|partner")
+# 候选 is a candidate state (候选国, 候选成员), not an election's candidate (候选人: a person).
+MEMBER_WORDS = Words(r"成员|会员|加盟国|缔约|观察员|候选(?!人)|参与国|伙伴|member|observer|partner")
 NAME_HEADER = Words(r"国家|经济体|地区|名称|country|state|name")
 JOINED_HEADER = Words(r"加入|入会|成为|日期|时间|年份|joined|admission|date")
 # First match wins, so "前成员" is former and "候选成员" candidate before the plain "成员".
 STATUS_WORDS = (
-    ("former", Words(r"^前|^原(?!始|创|創)|(?<!目)前(?:成|会|任|缔)|原(?:成|会)|退出|已退|former|withdrawn|suspended|暂停")),
-    ("candidate", Words(r"候选|申请|准成员|准会员|即将|待加入|candidate|applicant|accession|prospective")),
+    # "…中的前独联体集体安全条约成员国": 前 before the member word, a few words apart
+    ("former", Words(r"^前|^原(?!始|创|創)|(?<!目)前(?:成|会|任|缔)|(?<!目)前[^，,。；;：:]{1,15}?(?:成员|会员)|"
+                     r"原(?:成|会)|退出|已退|former|withdrawn|suspended|暂停")),
+    ("candidate", Words(r"候选|申请|即将|待加入|candidate|applicant|accession|prospective")),
     ("observer", Words(r"观察|observer")),
-    ("partner", Words(r"伙伴|对话|联系|partner|dialogue|associate")),
+    # 准成员 (associate member: ESCAP's Hong Kong, Macau) takes part without a vote, like "associate"
+    ("partner", Words(r"伙伴|对话|联系|准成员|准会员|partner|dialogue|associate")),
     ("member", Words(r"成员|会员|创始|缔约|加盟|member|founding")),
 )
 # A column about membership, not naming members: 会员资格 (完全 / 準會員國), member status.
@@ -229,6 +236,27 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str],
             add(name, original, targets.get(original), note=note)
 
 
+def _from_paragraph(rows: _Rows, block: Paragraph, heading: Callable[[str], str]) -> None:
+    """"常任成员国：安道尔，澳大利亚，…，英国。" in a member section: a list written inline after
+    its member-like label (联合国区域集团 names its 193 members so); the label is the group."""
+    if not any(MEMBER_WORDS.search(s) for s in block.section):
+        return
+    m = _LABEL.match((block.text or "").strip().rstrip("。"))
+    m_original = _LABEL.match(block.text_original.strip().rstrip("。"))
+    if not (m and m_original and MEMBER_WORDS.search(m_original.group(1))) or _SENTENCE.search(m_original.group(2)):
+        return
+    whole = _one_name(block.links)
+    names, originals = split_names(m.group(2), whole), split_names(m_original.group(2), whole)
+    if len(names) != len(originals) or any(len(n) > MAX_NAME for n in originals):
+        return
+    targets = {link.anchor_original: link.target for link in block.links}
+    section = " > ".join(map(heading, block.section))
+    for name, original in zip(names, originals):
+        name, original, note = _without_note(name, original, targets)
+        rows.add("list", section, m.group(1), m_original.group(1), name, original, targets.get(original),
+                 attributes={"note": note} if note else None)
+
+
 def _without_note(name: str, original: str, targets: dict[str, str]) -> tuple[str, str, str | None]:
     """"皇家馬德里（西班牙）" -> ("皇家馬德里", …, "西班牙") when the part before the brackets is a
     linked name or a country ({{THA}}（创始国）); a linked or known name that ends in brackets
@@ -259,6 +287,7 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str],
                 above: Paragraph | None = None) -> None:
     col = _member_column(table)
     if col is None:
+        _from_grid(rows, table, heading)
         return
     columns = table.columns or table.columns_original
     joined_col = next((i for i, h in enumerate(table.columns_original)
@@ -290,6 +319,33 @@ def _from_table(rows: _Rows, table: Table, heading: Callable[[str], str],
             continue
         rows.add("table", section, label, label_original, cell.text or "", cell.text_original,
                  target, joined, attributes)
+
+
+# A grid of members: most of its cells name countries (the rest: 欧洲联盟, 联合国).
+MIN_GRID_COUNTRIES = 0.8
+
+
+def _from_grid(rows: _Rows, table: Table, heading: Callable[[str], str]) -> None:
+    """A member table with no column names, one member per cell, four or five to a row
+    (太平洋岛国论坛's dialogue partners: "| {{CAN}} || {{PRC}} || {{CUB}} || {{EU}}"). Read only
+    under a member-like caption or heading, and only when nearly every filled cell is a country;
+    the caption (对话伙伴), else the heading, is the group."""
+    if any(table.columns_original) or table.totals:
+        return
+    caption = table.caption_original.strip()
+    if MEMBER_WORDS.search(caption):
+        label, label_original = table.caption or caption, caption
+    elif table.section and MEMBER_WORDS.search(table.section[-1]) and not caption:
+        label, label_original = heading(table.section[-1]), table.section[-1]
+    else:
+        return
+    cells = [c for row in table.rows for c in row if c.text_original.strip() and not c.from_span]
+    if not cells or sum(iso_code(c.text or "") is not None for c in cells) < MIN_GRID_COUNTRIES * len(cells):
+        return
+    section = " > ".join(map(heading, table.section))
+    for c in cells:
+        rows.add("table", section, label, label_original, c.text or "", c.text_original,
+                 c.links[0].target if c.links else None)
 
 
 def _groups(text: str) -> list[tuple[str | None, str]]:
@@ -332,6 +388,8 @@ def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:
         if isinstance(block, ListBlock) and (_is_member_list(block) or (
                 label is not None and MEMBER_WORDS.search(label.text_original))):
             _from_list(rows, block, heading, label)
+        elif isinstance(block, Paragraph):
+            _from_paragraph(rows, block, heading)
         elif isinstance(block, Table):  # a table's label must say what its rows are
             _from_table(rows, block, heading, label if label and status_of(label.text_original) != "other" else None)
         label = _label_paragraph(block)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.bench.fidelity import measure, report
+from pipeline.bench.fidelity import measure, report, suspect_member
 
 
 def test_report_counts_templates_by_position_and_fate_leaks_and_suspect_members(tmp_path):
@@ -25,3 +25,10 @@ def test_report_counts_templates_by_position_and_fate_leaks_and_suspect_members(
     assert "| 某未知模板 | paragraph | 1 | 1 |" in text
     assert "rendered, read or dropped by a documented class: 4 (80.0%)" in text  # of 5
     assert "rendered, read or classified: 5 (83.3%)" in text  # of 6, with the navbox
+
+
+def test_a_column_name_taken_for_a_member_is_suspect():
+    """Held-out sample (集体安全条约组织): a group's own header row gave the member "国家"."""
+    row = {"member_original": "国家", "iso3166": None, "organization": "集体安全条约组织"}
+    assert suspect_member(row) == "header"
+    assert suspect_member(dict(row, member_original="国家队")) is None

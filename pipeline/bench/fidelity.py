@@ -53,6 +53,8 @@ LEAKS = {
 _LEAK = re.compile("|".join(re.escape(k) for k in sorted(LEAKS, key=len, reverse=True)))
 _COUNT = re.compile(r"^\d+\s*[个個国國名位]")
 _NOTE_START = re.compile(r"^[（(\[【]|^\d{3,4}年")
+# A column name taken for a member: the header row of a group inside a member table ("国家").
+_HEADER_WORD = re.compile(r"国家|國家|名称|名稱|成员国|成員國|会员|會員|country|name|state|member", re.I)
 
 
 def _line_position(text: str, offset: int, length: int) -> str:
@@ -134,7 +136,8 @@ class Census:
 
 
 def suspect_member(row: dict) -> str | None:
-    """Why a member row looks like something else (a label, a total, a note, a count), or None."""
+    """Why a member row looks like something else (a label, a total, a note, a count, a column
+    name), or None."""
     name = (row["member_original"] or "").strip()
     if row["iso3166"]:
         return None
@@ -144,6 +147,8 @@ def suspect_member(row: dict) -> str | None:
         return "count"
     if _NOTE_START.match(name):
         return "note"
+    if _HEADER_WORD.fullmatch(name):
+        return "header"
     if MEMBER_WORDS.search(name) or any(rx.search(name) for _, rx in STATUS_WORDS):
         return "label"
     return None
@@ -172,7 +177,7 @@ def measure(paths: list[Path]) -> dict:
     leak_examples: dict[str, list[str]] = defaultdict(list)
     suspects: list[dict] = []
     pages = problems = 0
-    members = 0
+    members = no_iso = 0
     files = discover(paths)[0]
     for f in files:
         for page in read_file(f):
@@ -202,12 +207,13 @@ def measure(paths: list[Path]) -> dict:
                         s = max(0, m.start() - 25)
                         leak_examples[f"{where} {m.group()}"].append(f"{page.source}: …{text[s:m.end() + 25]}…")
             members += len(result.members)
+            no_iso += sum(1 for row in result.members if not row["iso3166"])
             for row in result.members:
                 why = suspect_member(row)
                 if why:
                     suspects.append({"source": page.source, "why": why, "group": row["group_original"],
                                      "member": row["member_original"]})
-    return {"pages": pages, "problems": problems, "members": members,
+    return {"pages": pages, "problems": problems, "members": members, "members_without_iso": no_iso,
             "templates": [{"name": n, "position": p, "fate": fate, "count": c,
                            "pages": len(census.pages[(n, p, fate)])}
                           for (n, p, fate), c in sorted(census.counts.items())],
@@ -238,8 +244,8 @@ def report(data: dict, title: str) -> str:
            f"- all template occurrences: {every}; rendered, read or classified: {every_good} "
            f"({100 * every_good / max(every, 1):.1f}%)",
            f"- markup leaks in output text: {leaks}",
-           f"- member rows: {data['members']}; suspect (label, total, note, count): "
-           f"{len(data['suspect_members'])}", "",
+           f"- member rows: {data['members']}; suspect (label, total, note, count, column name): "
+           f"{len(data['suspect_members'])}; with no ISO code: {data.get('members_without_iso', 0)}", "",
            "## Template fate by position", "",
            "| position | rendered | infobox | read | dropped by class | dropped: unknown |",
            "|---|---|---|---|---|---|"]

@@ -28,8 +28,8 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
   title), else the 2nd.
 - `{{le|中文|English|顯示}}`, `{{link-xx|…}}` -> 3rd param if given, else the 1st; `{{ill|…}}`
   -> `lt=` if given, else the 1st (the Chinese title in every case).
-- Table-cell status templates (`n/a`, `yes`, `no`, `partial`, …) -> their param, else the text
-  zhwiki shows (N/A, 是, 否, 部分). In a cell they also expand to attributes on the wiki; the
+- Table-cell status templates (`n/a`, `yes`, `no`, `partial`, `won`, `nom`, …) -> their param, else
+  the text zhwiki shows (N/A, 是, 否, 部分, 获奖, 提名). In a cell they also expand to attributes on the wiki; the
   table reader keeps a span written before them (see `CELL_TEMPLATES`).
 - `{{flag|China}}`, `{{flagcountry|…}}`, `{{flagu|…}}`, `{{esc|…}}` (Eurovision entries) -> `name=` if given, else the country's
   CLDR Chinese name (中国) when the 1st param is an English name or code, else the 1st param.
@@ -43,6 +43,10 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
   `hlist`/`ubl` -> items joined with " · " as displayed; `collapsible list` -> its title, "：",
   then its items joined with " · "; `columns-list` -> its list; `{{!}}` -> "|".
 - Quotations (`cquote`, `quote`, `quotation`, `blockquote`) -> the quoted text.
+- `{{percentage|1|3|2}}` -> "33.33%" (computed); `{{As of|2012}}` -> "截至2012年";
+  `{{color box|#9E9|自民党}}` -> its text; `{{\\}}` -> " / "; `{{PAGENAMEBASE}}` -> the page's title
+  without its bracketed disambiguator, when the reader knows the title (`TITLE_WORDS`).
+- A `<sup>` or `{{sup}}` that is a footnote mark (a letter, *, †) is dropped (`NOTE_MARK`).
 - `{{nbafy|1991}}` -> "1990–91" (a season), `{{nbay|1991}}` -> "1991"; `{{chem|H|2|O}}` -> "H2O".
 - `{{地區用詞|cn=…|tw=…|…}}` -> `-{zh-cn:…;zh-tw:…}-` markup, resolved per variant by normalise.
 Every other template is dropped and counted; `DROPPED` names the classes of those that are
@@ -82,6 +86,10 @@ RAW_TAGS = frozenset({"nowiki", "math", "chem", "ce", "code", "syntaxhighlight",
 CODE_TAGS = frozenset({"code", "syntaxhighlight", "source", "pre"})
 # HTML list-item tags mwparserfromhell gives for `*`, `#`, `;`, `:` lines.
 LIST_TAGS = frozenset({"li", "dt", "dd"})
+# A superscript that is a footnote mark, not text: one Latin letter or *, †, ‡ ("基里巴斯<sup>b</sup>",
+# "{{KIR}}{{sup|b}}": the note is given below the list or table). Glued to a name it would hide
+# the country. Digits stay (km<sup>2</sup> -> km²), and so does a word such as 注.
+NOTE_MARK = re.compile(r"\s*(?:[A-Za-z]|[*†‡§]{1,3})\s*")
 # Parser functions written `{{name:argument}}` whose argument is shown (formatted, recased): the
 # renderer passes the argument as parameter 1. (MediaWiki's Help:Magic words.)
 COLON_FUNCTIONS = ("formatnum", "lc", "uc", "lcfirst", "ucfirst")
@@ -120,6 +128,20 @@ class Args:
             if self.present(k):
                 return Param(str(k))
         return None
+
+
+# Magic words that show the page's own title (MediaWiki's Help:Magic words): {{PAGENAME}} the
+# title, {{PAGENAMEBASE}} the title without a last " (…)" disambiguator (zhwiki's town and county
+# pages open with a bold {{PAGENAMEBASE}}). The renderer needs the title: with none (a loose
+# file), they are dropped as page metadata.
+TITLE_WORDS = frozenset({"pagename", "pagenamebase", "fullpagename", "subpagename", "basepagename"})
+
+
+def page_name(key: str, title: str) -> str:
+    title = title.replace("_", " ").strip()
+    if key == "pagenamebase":
+        title = re.sub(r"\s*[（(][^（）()]*[）)]$", "", title)
+    return title
 
 
 def normalise_name(raw: str) -> str:
@@ -281,7 +303,7 @@ NON_ISO_ENTITIES = {
     "yug": "南斯拉夫", "yugoslavia": "南斯拉夫",
     "tch": "捷克斯洛伐克", "czechoslovakia": "捷克斯洛伐克",
     "kos": "科索沃", "kosovo": "科索沃",  # XK is user-assigned, not ISO (see countries.py)
-    "qing": "清朝", "un": "联合国", "united nations": "联合国",
+    "qing": "清朝", "un": "联合国", "uno": "联合国", "united nations": "联合国",  # {{UNO}}
     # organisations that take part as a whole ({{Flag|ASEAN}} as a summit guest)
     "asean": "东南亚国家联盟", "cis": "独立国家联合体", "nato": "北大西洋公约组织",
     "arab league": "阿拉伯国家联盟", "african union": "非洲联盟",
@@ -488,10 +510,32 @@ def _lang(a: Args) -> list:
     return _in_language(a.text(1), Param("2"), a.text(2)) if a.present(2) else []
 
 
+def _percentage(a: Args) -> list:
+    """{{percentage|214711|12701834|2}} -> "1.69%": part over whole, rounded to the 3rd
+    parameter's decimals (0 by default), as zhwiki's #expr computes it; `pad=` keeps trailing
+    zeros. Anything that is not two numbers shows nothing (the wiki shows an expression error)."""
+    try:
+        part, whole = (float(a.text(i).replace(",", "")) for i in (1, 2))
+        decimals = int(a.text(3) or 0)
+        value = round(100 * part / whole, decimals)
+    except (ValueError, ZeroDivisionError):
+        return []
+    text = f"{value:.{decimals}f}" if a.has("pad") or decimals else f"{value:g}"
+    return [text + "%"]
+
+
+def _as_of(a: Args) -> list:
+    """{{As of|2012|5}} -> "截至2012年5月", the words zhwiki's template shows before a figure."""
+    date = _date(a)[0]
+    return ["截至" + date] if date else []
+
+
 # Status templates of comparison tables: the text zhwiki shows when no parameter is given.
 CELL_TEMPLATES = {
     "n/a": "N/A", "na": "N/A", "yes": "是", "no": "否", "partial": "部分", "yes2": "",
     "no2": "", "dunno": "?", "unknown": "未知",
+    # award tables (金曲獎, 金馬獎 …): zhwiki's {{won}} shows 获奖, {{nom}} 提名, {{pending}} 待定
+    "won": "获奖", "nom": "提名", "nominated": "提名", "pending": "待定", "tba": "待定",
 }
 
 RENDER: dict[str, Callable[[Args], list]] = {
@@ -502,7 +546,8 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "le": _link_xx,
     "ill": _ill,
     "nowrap": _param(1), "nobr": _param(1), "center": _param(1), "small": _param(1),
-    "big": _param(1), "larger": _param(1), "smaller": _param(1), "sup": _param(1),
+    "big": _param(1), "larger": _param(1), "smaller": _param(1),
+    "sup": lambda a: [] if NOTE_MARK.fullmatch(a.text(1)) else _param(1)(a),
     "sub": _param(1), "abbr": _param(1), "resize": _last_positional, "bold": _param(1),
     "color": _param(2), "colour": _param(2), "font color": _last_positional,
     "font": lambda a: [a.first("text", 1)] if a.first("text", 1) else [],
@@ -552,6 +597,11 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "birth year and age": _year, "death year and age": _year,
     "站": lambda a: [Param("1"), "站"] if a.has(1) else [],  # {{站|合肥}}: a station link, 合肥站
     "車站編號": _last_positional, "车站编号": _last_positional,  # {{車站編號|色|色|I115}}: the number
+    "percentage": _percentage, "as of": _as_of,
+    # {{color box|#9E9|自民党}}: a swatch and, when given, its text (an election table's legend)
+    "color box": _param(2), "colorbox": _param(2), "colour box": _param(2),
+    "\\": lambda a: [" / "],  # {{\}}: the separator zhwiki shows between inline items
+    "unicode": _param(1), "script": _last_positional,  # the text, in a font that can show it
     "airport codes": lambda a: (["IATA：", Param("1")] if a.has(1) else [])
                                + (["，ICAO：", Param("2")] if a.has(2) else []),
 }
@@ -618,7 +668,8 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      r"小作品$|stub$|^(?:expand|擴充|扩充|unreferenced|refimprove|multiple issues|primarysources|"
      r"blpsources|expert|copyedit|清理|cleanup|orphan|孤立|notability|关注度|關注度|update|"
      r"请求翻译|請求翻譯|translation|rough translation|advert|pov|wikify|current|"
-     r"disambig|消歧义|消歧義|dab$|short description|pagenamebase|defaultsort|displaytitle|"
+     r"disambig|消歧义|消歧義|dab$|short description|pagenamebase|pagename$|defaultsort|displaytitle|"
+     r"clarify|which$|when$|who$|vague|huh|需要解释|"
      r"expand language)",
      "maintenance banners, stub notices, disambiguation markers and page metadata"),
     ("hatnote",
@@ -635,7 +686,7 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      "authority control, coordinates and other machine data"),
     ("image",
      r"^(?:image|multiple image|wide image|location map|flagicon|flagdeco|increase|decrease|"
-     r"steady|color box|legend inline|composition bar|rint$|routemap|ahn-)|image label",
+     r"steady|legend inline|composition bar|rint$|routemap|ahn-)|image label",
      "images and image overlays: no words of the text"),
     ("external-link",
      r"^(?:commons|commonscat|wikisource|wikiquote|wiktionary|wikibooks|wikinews|gutenberg|"
@@ -665,10 +716,15 @@ def drop_class(key: str) -> str:
 
 def renderer_of(raw_name: str) -> Callable[[Args], list] | None:
     """How a template renders. A name in capitals is a country-data template first: MediaWiki
-    names differ by case after the first letter, so {{JPN}} is Japan and {{jpn|j=…}} Japanese."""
+    names differ by case after the first letter, so {{JPN}} is Japan and {{jpn|j=…}} Japanese.
+    Country-data templates are written bare, so one given positional parameters whose name is
+    also on the allow-list is that template ({{BD|1900年|…}}: a lifespan, not Bangladesh)."""
     name = normalise_name(raw_name)
     if name.isupper() and country_template(raw_name):
-        return country_template(raw_name)
+        country, other = country_template(raw_name), renderer_for(name.lower())
+        if other:  # {{BD|?||1653年}} is zhwiki's lifespan template, {{BD}} alone Bangladesh's flag
+            return lambda a: other(a) if a.positional else country(a)
+        return country
     return renderer_for(name.lower()) or country_template(raw_name)
 
 

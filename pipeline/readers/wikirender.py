@@ -172,6 +172,7 @@ class Renderer:
     tables: list | None = None  # where nested tables go while rendering a cell
     file_ns: frozenset[str] = FILE_NS
     category_ns: frozenset[str] = CATEGORY_NS
+    title: str = ""  # the page's title, shown by {{PAGENAME}} and {{PAGENAMEBASE}}
 
     @classmethod
     def for_names(cls, names: tuple[tuple[str, int], ...] = ()) -> Renderer:
@@ -280,6 +281,8 @@ class Renderer:
             out.append(LineBreak())
         elif name in SKIP_TAGS:
             out.append(Dropped())
+        elif name == "sup" and node.contents is not None and T.NOTE_MARK.fullmatch(str(node.contents)):
+            out.append(Dropped())  # a footnote mark glued to a name: "基里巴斯<sup>b</sup>"
         elif name in ("sup", "sub") and node.contents is not None and _SCRIPTABLE.fullmatch(str(node.contents)):
             # km<sup>2</sup> -> km², H<sub>2</sub>O -> H₂O, and a table's note mark 14<sup>3</sup>
             # -> 14³ instead of the number 143
@@ -294,6 +297,10 @@ class Renderer:
     def template(self, node: Template, out: list) -> None:
         if ":" in str(node.name) and T.key_of(str(node.name)) in T.COLON_FUNCTIONS:
             node = _colon_argument(node)
+        key = T.key_of(str(node.name))
+        if key in T.TITLE_WORDS and self.title:
+            out.append(Piece(T.page_name(key, self.title)))
+            return
         fate, kind = T.classify(str(node.name), lambda: _fields_on_own_lines(node))
         if kind == "noteta":
             self.noteta.append(node)
@@ -327,7 +334,8 @@ class Renderer:
         def text(key: str) -> str:
             if key not in cache:
                 # a throwaway: a param read here is rendered again
-                sub = Renderer(tables=[], file_ns=self.file_ns, category_ns=self.category_ns)
+                sub = Renderer(tables=[], file_ns=self.file_ns, category_ns=self.category_ns,
+                               title=self.title)
                 cache[key] = sub.text_of(node.get(key).value)
             return cache[key]
 

@@ -7,7 +7,8 @@ outer cell). `grid.build_table` turns a draft into a model.Table once the sectio
 Attributes never reach the text: mwparserfromhell separates `| rowspan="2" | text`; a status
 template in attribute position (`| rowspan="2" {{n/a}} ||`, which on the wiki expands to
 `style=… | N/A`) is handled here: the words before it are read as attributes, so the span is
-kept and the text is "N/A". Text between rows that is not in a cell (MediaWiki would show it
+kept and the text is "N/A". A literal `</tr>` at the end of a cell ends the row (the next cells,
+written without `|-`, start a new one, as the browser shows them). Text between rows that is not in a cell (MediaWiki would show it
 above the table) is dropped; templates in it are still counted by the Renderer.
 """
 
@@ -23,6 +24,9 @@ from ..grid import GridCell, span_value
 from ..model import Link
 from . import templates as T
 
+# "| {{KIR}} || {{MHL}} </tr>": a row ended by a literal </tr> and the next cells written without
+# "|-". MediaWiki passes the tag through and the browser starts a new row at the next cell.
+_ROW_END = re.compile(r"</tr\s*>\s*$", re.I)
 _ATTRS = re.compile(r"""\s*(?:[\w:-]+\s*(?:=\s*(?:"[^"]*"|'[^']*'|[^\s"'|]+))?\s*)*""")
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'|]+))""")
 
@@ -48,6 +52,11 @@ def _attr(tag: Tag, name: str) -> str | None:
         if str(a.name).strip().lower() == name:
             return str(a.value) if a.value is not None else ""
     return None
+
+
+def _ends_row(cell: Tag) -> bool:
+    kids = _children(cell)
+    return bool(kids) and isinstance(kids[-1], Text) and bool(_ROW_END.search(kids[-1].value))
 
 
 def _bold(nodes: list) -> bool:
@@ -88,6 +97,8 @@ class _TableReader:
 
     def cell(self, tag: Tag) -> GridCell:
         nodes = _children(tag)
+        if _ends_row(tag):  # the </tr> ends the row; it is not text
+            nodes = nodes[:-1] + [Text(_ROW_END.sub("", nodes[-1].value))]
         rowspan, colspan = _attr(tag, "rowspan"), _attr(tag, "colspan")
         if not tag.attributes:
             split = _status_template_split(nodes)
@@ -114,15 +125,23 @@ class _TableReader:
                 caption, caption_links = self.caption(node)
             elif _is_tag(node, "tr"):
                 cells = []
+                total = "sortbottom" in (_attr(node, "class") or "").split()
                 for c in self._flat_cells(_children(node)):
                     if self._wiki_caption(c):  # "|-\n|+ 标题": still the caption, as MediaWiki shows it
                         caption, caption_links = self.caption(c)
                     else:
                         cells.append(self.cell(c))
+                        if _ends_row(c):
+                            rows.append(cells)
+                            totals.append(total)
+                            cells = []
                 rows.append(cells)
-                totals.append("sortbottom" in (_attr(node, "class") or "").split())
+                totals.append(total)
             elif _is_tag(node, "td", "th"):
                 rows[-1].append(self.cell(node))  # cells before the first |- form a row
+                if _ends_row(node):
+                    rows.append([])
+                    totals.append(False)
             else:
                 self.render([node])  # stray text: dropped, but templates in it are counted
         kept = [i for i, r in enumerate(rows) if r]

@@ -323,6 +323,7 @@ def _crude(text: str) -> list[Paragraph]:
 def parse_wikitext(page: RawPage) -> Document:
     text = page.text
     renderer = Renderer.for_names(page.meta.namespace_names if page.meta else ())
+    renderer.title = page.title or ""
     problems: list[Problem] = []
     try:
         code = leantree.parse(close_tables(open_template_tables(protect_converter_pipes(text))))
