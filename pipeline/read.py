@@ -35,7 +35,9 @@ from pathlib import Path
 
 from .model import Problem, RawPage
 
-SKIP_NAMES = re.compile(r"^(README|LICENSE|LICENCE|COPYING|NOTICE|PROVENANCE)(\.[A-Za-z]+)?$", re.I)
+SKIP_NAMES = re.compile(r"^(README|LICENSE|LICENCE|COPYING|NOTICE|PROVENANCE)(\.[A-Za-z]+)?$"
+                        # a corpus folder's file list (MANIFEST.tsv, MANIFEST-a.tsv): not a page
+                        r"|^MANIFEST([-_.][A-Za-z0-9]+)?\.(tsv|csv|txt|json|md)$", re.I)
 MAX_SNIFF = 64 * 1024  # bytes read to tell a dump, a binary file and the text encoding apart
 # A file that is not a dump is one document (a WikiExtractor file a few). MediaWiki refuses to
 # save a page over 2 MiB of wikitext ($wgMaxArticleSize), and pandoc's JSON of one is about ten

@@ -20,13 +20,15 @@ def test_seed_formats_detected_from_content_not_extension():
 
 
 def test_discovery_is_sorted_and_skips_docs(tmp_path):
-    for name in ["b.txt", "a/c.md", "a/README.md", ".hidden", "a.txt"]:
+    for name in ["b.txt", "a/c.md", "a/README.md", ".hidden", "a.txt", "MANIFEST-a.tsv",
+                 "manifesto.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x", encoding="utf-8")
     (tmp_path / ".git").mkdir()
     files, skipped, problems = discover([tmp_path])
-    assert [f.source for f in files] == ["a.txt", "a/c.md", "b.txt"]
-    assert skipped == [".git/ (hidden)", ".hidden (hidden)", "a/README.md (documents its folder)"]
+    assert [f.source for f in files] == ["a.txt", "a/c.md", "b.txt", "manifesto.txt"]
+    assert skipped == [".git/ (hidden)", ".hidden (hidden)", "MANIFEST-a.tsv (documents its folder)",
+                       "a/README.md (documents its folder)"]
     assert problems == []
 
 
