@@ -110,8 +110,9 @@ def path(job: Job, shard: int, kind: str) -> Path:
 def _allow_children() -> None:
     """Dask's workers are daemonic processes unless configured otherwise
     (DASK_DISTRIBUTED__WORKER__DAEMON=False, as our LocalCluster is), and multiprocessing
-    refuses them children. The child here lives only while the task runs (ordered_map shuts
-    it down), which is what the rule protects, so the flag is lifted."""
+    refuses them children, lest they outlive it. The child here is kept for the worker's life
+    (parallel._kept) and dies with it (PR_SET_PDEATHSIG), which is what the rule protects, so
+    the flag is lifted."""
     import multiprocessing
 
     process = multiprocessing.current_process()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import pages, plan as plan_module, shardmap
+from pipeline import parallel, pages, plan as plan_module, shardmap
 from pipeline.plan import plan
 from pipeline.read import discover
 from pipeline.run import Options, run
@@ -223,10 +223,12 @@ def test_dask_and_local_give_identical_outputs_on_a_multistream_dump(cluster, du
 
 def _patch_parse():
     pages.parse = _crash_on_slow
+    parallel.forget_children()  # a worker keeps its page child: fork one that has the patch
 
 
 def _restore_parse():
     pages.parse = _REAL_PARSE
+    parallel.forget_children()
 
 
 def test_dask_keeps_the_page_timer_and_crash_isolation(cluster, tmp_path):
