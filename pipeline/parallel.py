@@ -16,7 +16,6 @@ process group, and the parent alone decides how to stop.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import threading
@@ -58,7 +57,9 @@ def _worker_start(parent: int) -> None:
 
 def _die_with_parent() -> bool:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        # The process's own symbols hold libc's prctl: no find_library (it runs ldconfig in a
+        # subprocess, in every worker's start).
+        libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):  # not Linux
         return False

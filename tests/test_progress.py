@@ -14,18 +14,20 @@ class Terminal(io.StringIO):
         return True
 
 
+def _pages(progress: Progress, positions: list[int]):
+    """Pages 0, 1, … of one file, the reader standing at positions[i] after page i."""
+    at = [0]
+    progress.watch(lambda: at[0])
+    for i, position in enumerate(positions):
+        at[0] = position
+        yield i
+
+
 def test_the_bar_counts_finished_pages_not_bytes_read():
     progress = Progress(total_bytes=100, total_files=1, quiet=True)
     progress.file("dump.xml", 100)
-    at = [0]
-    progress.watch(lambda: at[0])
-
-    def pages():
-        for i in range(10):
-            at[0] = (i + 1) * 10  # the reader is 10 bytes further after each page
-            yield i
-
-    ahead = progress.reading(pages())
+    # the reader is 10 bytes further after each page
+    ahead = progress.reading(_pages(progress, [(i + 1) * 10 for i in range(10)]))
     buffered = [next(ahead) for _ in range(8)]  # workers hold 8 pages, none finished yet
     assert progress._read() == 80 and progress.finished_bytes == 0
     done = progress.finishing(iter(buffered))
@@ -54,15 +56,7 @@ def test_plain_lines_report_the_finished_share():
     log = io.StringIO()
     progress = Progress(total_bytes=100, total_files=1, stream=log)
     progress.file("a.txt", 100)
-    at = [0]
-    progress.watch(lambda: at[0])
-
-    def pages():
-        for i in range(4):
-            at[0] = (i + 1) * 25
-            yield i
-
-    read = list(progress.reading(pages()))  # all read ahead
+    read = list(progress.reading(_pages(progress, [25, 50, 75, 100])))  # all read ahead
     results = progress.finishing(read)
     next(results)
     progress.last_log -= 60  # as if the last line were a minute old
@@ -75,14 +69,6 @@ def test_pages_read_at_one_position_share_it():
     moves through them page by page instead of jumping to 100% with the first."""
     progress = Progress(total_bytes=100, total_files=1, quiet=True)
     progress.file("dump.xml.bz2", 100)
-    at = [0]
-    progress.watch(lambda: at[0])
-
-    def pages():
-        for i in range(10):
-            at[0] = 20 if i < 2 else 100
-            yield i
-
-    read = list(progress.reading(pages()))
+    read = list(progress.reading(_pages(progress, [20, 20] + [100] * 8)))
     seen = [progress.finished_bytes for _ in progress.finishing(read)]
     assert seen == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
