@@ -165,6 +165,20 @@ def _kept(jobs: int, ctx, renew: bool = False) -> ProcessPoolExecutor:
     return _KEPT[key]
 
 
+def in_kept_child(fn: Callable, *args):
+    """fn(*args) run in this process's kept child (forked on first use, see _KEPT), so it runs
+    on a main thread (the page timer needs one) and cannot take this process down. Raises
+    BrokenProcessPool if the child died; the next call forks a fresh one."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    try:
+        return _kept(1, ctx).submit(fn, *args).result()
+    except BrokenProcessPool:
+        _KEPT.pop((os.getpid(), 1)).shutdown(wait=False, cancel_futures=True)
+        raise
+
+
 def _isolated(fn: Callable, item, on_crash: Callable | None, ctx):
     """fn(item) in a process of its own, so one bad item cannot take others down with it."""
     with _pool(1, ctx) as pool:

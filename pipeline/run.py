@@ -181,7 +181,7 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             initialise_tokens()
         shards = planned.shards
         ranges: list = []
-        for shard, info in zip(shards, runner.map(map_shard, shards, (job,), (replace(job, isolate=True),))):
+        for shard, info in zip(shards, runner.map(map_shard, shards, (job,), (replace(job, isolate=True, crashed=True),))):
             progress.shard_done(sum(_piece_bytes(p) for p in shard.pieces), len(shard.pieces), info.documents)
             ranges += info.ranges
         # Counted by the global pass: a later copy of a page is no page of this run's.

@@ -12,10 +12,13 @@ Returns a small MapInfo. Nothing is shared with other shards while it runs.
 
 `Job.page_jobs` > 1 spreads the pages of the shard over that many processes (the local engine,
 when there are fewer shards than --jobs: a plain .xml.bz2 dump is one shard).
-`Job.isolate` runs the pages in a child process of this one (one page at a time in flight,
-batched): a page that kills the process (a crash in C code, the OOM killer) becomes a
-`worker-crash` row instead of killing the worker, and the page timer (SIGALRM, main thread
-only) works even when this task runs on a worker thread, as it does under Dask.
+`Job.isolate` (Dask, which runs tasks on worker threads) runs the shard in a child process of
+this one, kept for the worker's life: there the page timer (SIGALRM, main thread only) works,
+and a page that kills the process (a crash in C code, the OOM killer) kills the child, not the
+worker. The whole shard goes to the child and only the small MapInfo comes back (sending each
+page there and its rows back cost a Dask run about a third more CPU than the local engine).
+If the child dies, the shard is done again with each page isolated (batches of pages in flight
+to the child), so the page that killed it becomes a `worker-crash` row and the rest are kept.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import gc
 import gzip
 import pickle
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -31,7 +35,7 @@ from .cache import page_key
 from .model import Problem, RawPage
 from .pagecache import CacheStats, ShardCache
 from .pages import GC_THRESHOLD, TRANSIENT, Options, process_page
-from .parallel import ordered_map
+from .parallel import in_kept_child, ordered_map
 from .plan import Shard
 from .read import RangeRead, read_piece
 from .tokens import initialise as initialise_tokens
@@ -46,6 +50,7 @@ class Job:
     cache: Path | None
     run_id: str
     isolate: bool = False
+    crashed: bool = False  # a process died on this shard before: isolate each page at once
     page_jobs: int = 1  # processes for the pages of one shard (a run with fewer shards than --jobs)
 
 
@@ -121,6 +126,18 @@ def _allow_children() -> None:
 
 
 def map_shard(shard: Shard, job: Job) -> MapInfo:
+    if job.isolate:
+        initialise_tokens()  # once here, shared with the child by fork
+        _allow_children()
+        if job.page_jobs <= 1 and not job.crashed:
+            try:
+                return in_kept_child(_map_shard, shard, replace(job, isolate=False))
+            except BrokenProcessPool:  # a page killed the child: again, page by page
+                pass
+    return _map_shard(shard, job)
+
+
+def _map_shard(shard: Shard, job: Job) -> MapInfo:
     info = MapInfo(shard.no)
     cache = ShardCache(job.cache, job.run_id, shard.name)
     token = job.options.token()
@@ -144,9 +161,6 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
 
     gc_before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
-    if job.isolate:
-        initialise_tokens()  # once here, shared with the child by fork
-        _allow_children()
     job.work.mkdir(parents=True, exist_ok=True)
     try:
         with gzip.open(path(job, shard.no, "items"), "wb", compresslevel=1) as out, \

@@ -242,14 +242,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def _start(tmp_path: Path, busy: float = 0.0) -> tuple[subprocess.Popen, set[int]]:
+def _start(tmp_path: Path, busy: float = 0.0, engine: str = "local", group: bool = False
+           ) -> tuple[subprocess.Popen, set[int]]:
     """A --jobs 2 run, once both workers exist and have each spent `busy` CPU seconds (jieba's
     dictionary takes about 1.5 s, a page a few ms): CPU time, not wall time, so a loaded
     machine only makes the test slower, never wrong."""
     _pages(tmp_path / "raw", 1500)
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--raw", str(tmp_path / "raw"),
-                             "--out", str(tmp_path / "out"), "--jobs", "2", "--quiet"],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                             "--out", str(tmp_path / "out"), "--jobs", "2", "--quiet", "--engine", engine],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=group)
     deadline = time.monotonic() + 180  # a loaded machine is slow, never wrong
     workers: set[int] = set()
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
@@ -263,8 +264,12 @@ def _start(tmp_path: Path, busy: float = 0.0) -> tuple[subprocess.Popen, set[int
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_sigterm_stops_workers_keeps_the_cache_and_says_one_line(tmp_path):
-    proc, workers = _start(tmp_path, busy=4.0)
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_sigterm_stops_workers_keeps_the_cache_and_says_one_line(tmp_path, engine):
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    proc, workers = _start(tmp_path, busy=4.0, engine=engine)
+    workers |= {kid for w in workers for kid in _children(w)}  # a Dask worker's page child too
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143, stderr
@@ -278,8 +283,26 @@ def test_sigterm_stops_workers_keeps_the_cache_and_says_one_line(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_workers_die_with_a_sigkilled_run(tmp_path):
-    proc, workers = _start(tmp_path)
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_ctrl_c_in_a_terminal_stops_the_run_with_one_line(tmp_path, engine):
+    """Ctrl-C reaches the whole process group, workers included: they ignore it (a Dask worker
+    forked from the run would otherwise inherit the run's handler and print its own traceback)."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    proc, workers = _start(tmp_path, busy=4.0, engine=engine, group=True)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().count("\n") == 0 and "stopped by SIGINT" in stderr, stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_workers_die_with_a_sigkilled_run(tmp_path, engine):
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    proc, workers = _start(tmp_path, busy=1.0 if engine == "dask" else 0.0, engine=engine)
+    workers |= {kid for w in workers for kid in _children(w)}  # a Dask worker's page child too
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 10
