@@ -54,6 +54,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,dask]'
+	$(PY) -m pipeline.tokens  # jieba's dictionary cache, inside .venv (a run writes only under --out)
 	touch $@
 
 setup: $(STAMP) ## Create .venv/ and install the project with its pinned dependencies

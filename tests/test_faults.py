@@ -311,6 +311,23 @@ def test_workers_die_with_a_sigkilled_run(tmp_path, engine):
     assert not [w for w in workers if _alive(w)]
 
 
+@pytest.mark.parametrize("dictionary_cache", ["installed", "missing"])
+def test_a_run_writes_nothing_in_the_temporary_folder(tmp_path, dictionary_cache):
+    """jieba writes its dictionary cache to the temporary folder (/tmp/jieba.cache) when it
+    finds none; the pipeline reads the one make setup left in .venv, or builds it in memory."""
+    tmp, out = tmp_path / "tmp", tmp_path / "out"
+    tmp.mkdir()
+    code = ("import sys; from pathlib import Path; from pipeline import tokens, cli\n"
+            + ("tokens.dictionary_cache = lambda: Path('/nonexistent/jieba.cache')\n"
+               if dictionary_cache == "missing" else "")
+            + f"sys.exit(cli.main(['run', '--raw', 'tests/data/seeds', '--out', {str(out)!r}, '--quiet']))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(tmp)})
+    assert proc.returncode == 0, proc.stderr
+    assert list(tmp.iterdir()) == []
+    assert (out / "csv" / "paragraphs.csv").stat().st_size > 0
+
+
 # -- 6. the user's own files in --out ---------------------------------------------------------
 
 @pytest.mark.parametrize("mine", ["csv/my_notes.txt", "tables/analysis.xlsx", "documents.parquet"])

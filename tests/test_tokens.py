@@ -193,22 +193,29 @@ def test_tfidf_data_is_jiebas():
 
 
 def test_dictionary_is_loaded_as_jieba_loads_it(tmp_path):
-    """tokens reads jieba's cache itself (in one piece, for speed): the same dictionary as
-    jieba.initialize() gives, and jieba's own path when there is no cache yet."""
+    """tokens loads jieba's dictionary itself (from the cache make setup wrote, in one piece, for
+    speed; or built in memory when there is none): the same dictionary as jieba.initialize()."""
     import subprocess
     import sys
 
     code = """
 import jieba, sys
+from pathlib import Path
 from pipeline import tokens
 jieba.dt.tmp_dir = sys.argv[1]
-tokens._load_dictionary()  # no cache in tmp_dir: jieba builds and writes it
+jieba.initialize()  # jieba's own way (it writes its cache in tmp_dir)
 first = (dict(jieba.dt.FREQ), jieba.dt.total)
-jieba.dt.initialized, jieba.dt.FREQ = False, {}
-tokens._load_dictionary()  # now from the cache, our way
-assert (jieba.dt.FREQ, jieba.dt.total) == first and jieba.dt.initialized
+for cache in (tokens.dictionary_cache(), Path('/nonexistent')):
+    tokens.dictionary_cache = lambda: cache
+    jieba.dt.tmp_dir = sys.argv[2]  # empty: not jieba's cache
+    jieba.dt.initialized, jieba.dt.FREQ = False, {}
+    tokens._load_dictionary()
+    assert (jieba.dt.FREQ, jieba.dt.total) == first and jieba.dt.initialized
 print(len(first[0]))
 """
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    (tmp_path / "jieba").mkdir()
+    (tmp_path / "empty").mkdir()
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "jieba"), str(tmp_path / "empty")],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert int(proc.stdout) > 300_000 and (tmp_path / "jieba.cache").is_file()
+    assert int(proc.stdout) > 300_000 and list((tmp_path / "empty").iterdir()) == []
