@@ -1,0 +1,149 @@
+"""The dedup pass's keyed steps (see dedup_pass.py): exact by key partition, near by band partition.
+
+In and out: the files of dedup_files.py, keys and positions only. Each step's result is a
+function of positions, so any partitioning and any finishing order give the same result.
+
+Near candidates are all pairs (later, earlier) of members sharing a band key, as in the
+sequential index, so a band key shared by n members costs n(n-1)/2 verifications, as it did
+there; nothing is pruned, because any pruning (say, only the earliest K roots of a bucket) can
+miss the best match and change a result. What is avoided: verifying a pair once per band key it
+shares (a near-identical pair shares most of its 14 band keys): a pair is verified only under
+the smallest band key it shares at the same band number, or, if it shares none there, under each
+key it shares (only possible through a 64-bit key collision). Memory: a task holds its
+partition's keys, and pairs CHUNK at a time, each with its two signatures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Shards, folder, load_parts, load_pickle, part_file, \
+    part_of, save, split_by
+
+CHUNK = 1 << 15  # candidate pairs verified at once: 2 x CHUNK signatures (32 MB at 128 values)
+
+
+def _scatter(work: Path, kind: str, source, records: np.ndarray, parts: int) -> None:
+    for part, rows in split_by(records, part_of(records["key"], parts)):
+        save(part_file(work, kind, source, part), rows)
+
+
+def _band_records(tables: Shards, pos: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """One record per band key of each member at `pos` (signature table `row`)."""
+    bands = tables.rows("bands", pos, row)
+    out = np.empty(bands.size, KEYED)
+    out["key"], out["pos"], out["row"] = bands.ravel(), np.repeat(pos, bands.shape[1]), np.repeat(row, bands.shape[1])
+    return out
+
+
+def _firsts(keys: np.ndarray) -> np.ndarray:
+    """For sorted `keys`, the index of the first row with each row's key."""
+    new = np.ones(len(keys), bool)
+    new[1:] = keys[1:] != keys[:-1]
+    return np.maximum.accumulate(np.where(new, np.arange(len(keys)), 0))
+
+
+def scatter_keys(ordinal: int, work: Path, parts: int) -> None:
+    """The shard's paragraphs on kept pages: keyed ones by key partition; keyless ones with a
+    signature (members without a key: no key to repeat) by band partition."""
+    tables = Shards(work)
+    pageno = tables.table(ordinal, "pageno")
+    dropped = {page_no for part in range(parts)
+               for page_no, _ in load_pickle(part_file(work, "drop", part, ordinal, "pickle"), [])}
+    paras = tables.table(ordinal, "paras")
+    kept = np.repeat(~np.isin(pageno, list(dropped)), np.diff(tables.table(ordinal, "pstart")))
+    pos = np.int64(ordinal) << SHIFT | np.arange(len(paras), dtype=np.int64)
+    keyed = kept & paras["haskey"]
+    records = np.empty(int(keyed.sum()), KEYED)
+    records["key"], records["pos"], records["row"] = paras["key"][keyed], pos[keyed], paras["row"][keyed]
+    _scatter(work, "key", ordinal, records, parts)
+    loose = kept & ~paras["haskey"] & (paras["row"] >= 0)
+    if loose.any():
+        _scatter(work, "band", f"s{ordinal:05d}", _band_records(tables, pos[loose], paras["row"][loose]), parts)
+
+
+def exact_part(part: int, work: Path, nshards: int, parts: int) -> None:
+    """First position per key: later ones are repeats of it (`rep`, by their shard); first ones
+    with a signature are the near index's members (their band keys, by band partition)."""
+    records = load_parts([part_file(work, "key", o, part) for o in range(nshards)], KEYED)
+    records = records[np.lexsort((records["pos"], records["key"]))]
+    firsts = _firsts(records["key"])
+    later = firsts != np.arange(len(records))
+    repeats = np.empty(int(later.sum()), REPEAT)
+    repeats["pos"], repeats["first"] = records["pos"][later], records["pos"][firsts[later]]
+    for ordinal, rows in split_by(repeats, repeats["pos"] >> SHIFT):
+        save(part_file(work, "rep", part, ordinal), rows)
+    members = records[~later & (records["row"] >= 0)]
+    if len(members):
+        _scatter(work, "band", f"k{part:05d}", _band_records(Shards(work), members["pos"], members["row"]), parts)
+
+
+def near_part(part: int, work: Path, nshards: int, parts: int, threshold: float) -> None:
+    """Per member of this band partition, its best verified earlier member sharing one of the
+    partition's band keys (`best`: most equal signature values, then the earliest)."""
+    sources = [f"s{o:05d}" for o in range(nshards)] + [f"k{p:05d}" for p in range(parts)]
+    records = load_parts([part_file(work, "band", s, part) for s in sources], KEYED)
+    records = records[np.lexsort((records["pos"], records["key"]))]
+    same = np.zeros(len(records), bool)  # a band key twice in one signature: one candidate
+    same[1:] = (records["key"][1:] == records["key"][:-1]) & (records["pos"][1:] == records["pos"][:-1])
+    records = records[~same]
+    firsts = _firsts(records["key"])
+    earlier = np.arange(len(records)) - firsts  # candidates of each record in its bucket
+    ends = np.cumsum(earlier)
+    tables, best = Shards(work), np.empty(0, MATCH)
+    for at in range(0, int(ends[-1]) if len(ends) else 0, CHUNK):
+        k = np.arange(at, min(at + CHUNK, int(ends[-1])))
+        late = np.searchsorted(ends, k, side="right")
+        early = firsts[late] + k - (ends[late] - earlier[late])
+        best = _best(np.concatenate([best, _verify(tables, records, late, early, threshold)]))
+    save(part_file(work, "best", "n", part), best)
+
+
+def _verify(tables: Shards, records: np.ndarray, late: np.ndarray, early: np.ndarray,
+            threshold: float) -> np.ndarray:
+    """The pairs (records late[i], early[i]) that are near duplicates, verified once each."""
+    rows = np.unique(np.concatenate([late, early]))
+    bands = tables.rows("bands", records["pos"][rows], records["row"][rows])
+    li, ei = np.searchsorted(rows, late), np.searchsorted(rows, early)
+    shared = bands[li] == bands[ei]
+    smaller = shared & (bands[li] < records["key"][late][:, None])
+    here = ~smaller.any(axis=1)  # not verified under a smaller band key they share
+    li, ei, late, early = li[here], ei[here], late[here], early[here]
+    sigs = tables.rows("sigs", records["pos"][rows], records["row"][rows])
+    count = (sigs[li] == sigs[ei]).sum(axis=1)
+    # as the sequential index decides: similarity = count / num_perm >= threshold, and above 0
+    ok = (count / sigs.shape[1] >= threshold) & (count > 0)
+    out = np.empty(int(ok.sum()), MATCH)
+    out["pos"], out["root"], out["count"] = records["pos"][late[ok]], records["pos"][early[ok]], count[ok]
+    return out
+
+
+def _best(matches: np.ndarray) -> np.ndarray:
+    """One match per position: the most equal values, then the earliest candidate."""
+    matches = matches[np.lexsort((matches["root"], -matches["count"], matches["pos"]))]
+    keep = np.ones(len(matches), bool)
+    keep[1:] = matches["pos"][1:] != matches["pos"][:-1]
+    return matches[keep]
+
+
+def roots(work: Path, nshards: int, parts: int) -> None:
+    """Every member's best match over all band partitions, then its root: follow best matches
+    (always to an earlier member) to one that has none, by pointer jumping (p -> best(p) ->
+    best(best(p)) …, doubling each round). `roots.npy` (position, root, equal values of the best
+    match), sorted, and the same rows per shard (`near.<ordinal>.npy`).
+
+    One task: it holds one row per near duplicate (24 bytes), not per paragraph."""
+    best = _best(load_parts([part_file(work, "best", "n", p) for p in range(parts)], MATCH))
+    pos, ptr = best["pos"], best["root"].copy()
+    while len(pos):
+        at = np.minimum(np.searchsorted(pos, ptr), len(pos) - 1)
+        jumped = np.where(pos[at] == ptr, ptr[at], ptr)
+        if np.array_equal(jumped, ptr):
+            break
+        ptr = jumped
+    best["root"] = ptr
+    save(folder(work) / "roots.npy", best)
+    for ordinal, rows in split_by(best, best["pos"] >> SHIFT):
+        save(folder(work) / f"near.{ordinal:05d}.npy", rows)
