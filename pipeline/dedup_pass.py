@@ -98,7 +98,7 @@ def split_shard(ordinal: int, work: Path, shards: list[int], near: NearOptions, 
     width = len(sigs[0]) // 4 if sigs else 0
     save(shard_file(work, ordinal, "sigs"),
          np.frombuffer(b"".join(sigs), dtype=np.uint32).reshape(len(sigs), width))
-    save(shard_file(work, ordinal, "bands"), np.array(bands, dtype=np.int64).reshape(len(sigs), -1))
+    save(shard_file(work, ordinal, "bands"), np.array(bands, dtype=np.int64).reshape(len(sigs), -1 if sigs else 0))
     return len(sigs)
 
 
