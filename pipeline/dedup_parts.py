@@ -19,15 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Shards, folder, load_parts, load_pickle, part_file, \
-    part_of, save, split_by
+from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Appender, Shards, dropped_pages, folder, load_parts, \
+    part_file, part_of, save, split_by
 
+STEP = 1 << 20  # paragraphs of a shard scattered at once
 CHUNK = 1 << 15  # candidate pairs verified at once: 2 x CHUNK signatures (32 MB at 128 values)
 
 
-def _scatter(work: Path, kind: str, source, records: np.ndarray, parts: int) -> None:
+def _scatter(out: Appender, work: Path, kind: str, source, records: np.ndarray, parts: int) -> None:
     for part, rows in split_by(records, part_of(records["key"], parts)):
-        save(part_file(work, kind, source, part), rows)
+        out.write(part_file(work, kind, source, part), rows.tobytes())
 
 
 def _band_records(tables: Shards, pos: np.ndarray, row: np.ndarray) -> np.ndarray:
@@ -46,22 +47,27 @@ def _firsts(keys: np.ndarray) -> np.ndarray:
 
 
 def scatter_keys(ordinal: int, work: Path, parts: int) -> None:
-    """The shard's paragraphs on kept pages: keyed ones by key partition; keyless ones with a
-    signature (members without a key: no key to repeat) by band partition."""
-    tables = Shards(work)
-    pageno = tables.table(ordinal, "pageno")
-    dropped = {page_no for part in range(parts)
-               for page_no, _ in load_pickle(part_file(work, "drop", part, ordinal, "pickle"), [])}
-    paras = tables.table(ordinal, "paras")
-    kept = np.repeat(~np.isin(pageno, list(dropped)), np.diff(tables.table(ordinal, "pstart")))
-    pos = np.int64(ordinal) << SHIFT | np.arange(len(paras), dtype=np.int64)
-    keyed = kept & paras["haskey"]
-    records = np.empty(int(keyed.sum()), KEYED)
-    records["key"], records["pos"], records["row"] = paras["key"][keyed], pos[keyed], paras["row"][keyed]
-    _scatter(work, "key", ordinal, records, parts)
-    loose = kept & ~paras["haskey"] & (paras["row"] >= 0)
-    if loose.any():
-        _scatter(work, "band", f"s{ordinal:05d}", _band_records(tables, pos[loose], paras["row"][loose]), parts)
+    """The shard's paragraphs on kept pages, STEP at a time: keyed ones by key partition;
+    keyless ones with a signature (members with no key to repeat) by band partition."""
+    tables, out = Shards(work), Appender()
+    pageno, pstart, paras = (tables.table(ordinal, kind) for kind in ("pageno", "pstart", "paras"))
+    dropped = np.isin(pageno, np.array([no for no, _ in dropped_pages(work, ordinal, parts)], np.int64))
+    try:
+        for at in range(0, len(paras), STEP):
+            f = np.arange(at, min(at + STEP, len(paras)), dtype=np.int64)
+            chunk = paras[at:at + STEP]
+            kept = ~dropped[np.searchsorted(pstart, f, side="right") - 1]
+            pos = np.int64(ordinal) << SHIFT | f
+            keyed = kept & chunk["haskey"]
+            records = np.empty(int(keyed.sum()), KEYED)
+            records["key"], records["pos"], records["row"] = chunk["key"][keyed], pos[keyed], chunk["row"][keyed]
+            _scatter(out, work, "key", ordinal, records, parts)
+            loose = kept & ~chunk["haskey"] & (chunk["row"] >= 0)
+            if loose.any():
+                _scatter(out, work, "band", f"s{ordinal:05d}",
+                         _band_records(tables, pos[loose], chunk["row"][loose]), parts)
+    finally:
+        out.close()
 
 
 def exact_part(part: int, work: Path, nshards: int, parts: int) -> None:
@@ -76,8 +82,11 @@ def exact_part(part: int, work: Path, nshards: int, parts: int) -> None:
     for ordinal, rows in split_by(repeats, repeats["pos"] >> SHIFT):
         save(part_file(work, "rep", part, ordinal), rows)
     members = records[~later & (records["row"] >= 0)]
-    if len(members):
-        _scatter(work, "band", f"k{part:05d}", _band_records(Shards(work), members["pos"], members["row"]), parts)
+    out = Appender()
+    try:
+        _scatter(out, work, "band", f"k{part:05d}", _band_records(Shards(work), members["pos"], members["row"]), parts)
+    finally:
+        out.close()
 
 
 def near_part(part: int, work: Path, nshards: int, parts: int, threshold: float) -> None:
@@ -131,8 +140,8 @@ def _best(matches: np.ndarray) -> np.ndarray:
 def roots(work: Path, nshards: int, parts: int) -> None:
     """Every member's best match over all band partitions, then its root: follow best matches
     (always to an earlier member) to one that has none, by pointer jumping (p -> best(p) ->
-    best(best(p)) …, doubling each round). `roots.npy` (position, root, equal values of the best
-    match), sorted, and the same rows per shard (`near.<ordinal>.npy`).
+    best(best(p)) …, doubling each round). `roots.bin` (position, root, equal values of the best
+    match), sorted, and the same rows per shard (`near.<ordinal>.bin`).
 
     One task: it holds one row per near duplicate (24 bytes), not per paragraph."""
     best = _best(load_parts([part_file(work, "best", "n", p) for p in range(parts)], MATCH))
@@ -144,6 +153,6 @@ def roots(work: Path, nshards: int, parts: int) -> None:
             break
         ptr = jumped
     best["root"] = ptr
-    save(folder(work) / "roots.npy", best)
+    save(folder(work) / "roots.bin", best)
     for ordinal, rows in split_by(best, best["pos"] >> SHIFT):
-        save(folder(work) / f"near.{ordinal:05d}.npy", rows)
+        save(folder(work) / f"near.{ordinal:05d}.bin", rows)

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .dedup_files import LOW, PARA, SHIFT, Shards, folder, load, load_pickle, part_file, save, \
-    save_pickle, shard_file
+from .dedup_files import KINDS, LOW, MATCH, REPEAT, SHIFT, Appender, Shards, batches, dropped_pages, folder, load_parts, \
+    part_file, save_pickle, shard_file
 from .dedup_parts import exact_part, near_part, roots, scatter_keys
 from .neardup import NearOptions, lsh_keys
 from .pagecache import CacheStats
@@ -71,35 +71,57 @@ def dedup_pass(runner, work: Path, shards: list[int], near: NearOptions, min_par
     return stats
 
 
+FLUSH = 4096  # pages whose arrays are written at once
+
+
 def split_shard(ordinal: int, work: Path, shards: list[int], near: NearOptions, parts: int) -> int:
     """One shard's key table as arrays (dedup_files.py), and (doc id, page number, where it was
-    read, what the cache found) per page, by doc id partition; the number of signatures."""
-    docs, pstart, pageno, paras, sigs, bands, ids = [], [0], [], [], [], [], {}
-    for page_no, doc_id, place, cached, page in records(work / f"{shards[ordinal]:05d}.keys"):
-        part = zlib.crc32(doc_id.encode("utf-8")) % parts  # not hash(): it differs by process
-        ids.setdefault(part, []).append((doc_id, page_no, place, cached))
-        docs.append(doc_id.encode("utf-8"))
-        pageno.append(page_no)
-        for para_index, norm_hash, sig, keys in page or ():
-            row = -1
-            if sig is not None and near.enabled:
-                row = len(sigs)
-                sigs.append(sig)
-                bands.append(lsh_keys([sig], near)[0] if keys is None else keys)
-            key = int.from_bytes(bytes.fromhex(norm_hash), "big", signed=True) if norm_hash else 0
-            paras.append((para_index, key, bool(norm_hash), row))
-        pstart.append(len(paras))
-    for part, rows in ids.items():
-        save_pickle(part_file(work, "ids", ordinal, part, "pickle"), rows)
-    save(shard_file(work, ordinal, "docs"), np.array(docs, dtype=bytes) if docs else np.empty(0, "S1"))
-    save(shard_file(work, ordinal, "pstart"), np.array(pstart, dtype=np.int64))
-    save(shard_file(work, ordinal, "pageno"), np.array(pageno, dtype=np.int64))
-    save(shard_file(work, ordinal, "paras"), np.array(paras, dtype=PARA))
-    width = len(sigs[0]) // 4 if sigs else 0
-    save(shard_file(work, ordinal, "sigs"),
-         np.frombuffer(b"".join(sigs), dtype=np.uint32).reshape(len(sigs), width))
-    save(shard_file(work, ordinal, "bands"), np.array(bands, dtype=np.int64).reshape(len(sigs), -1 if sigs else 0))
-    return len(sigs)
+    read, what the cache found) per page, by doc id partition; the number of signatures.
+    Written as it is read, FLUSH pages at a time."""
+    out, meta = Appender(), {"width": 0, "nbands": 0}
+    for kind in KINDS:
+        out.write(shard_file(work, ordinal, kind), np.zeros(1 if kind in ("docoff", "pstart") else 0, np.int64).tobytes())
+    sizes = {"docs": 0, "paras": 0, "sigs": 0}
+    table: dict[str, list] = {}
+    try:
+        for page_no, doc_id, place, cached, page in records(work / f"{shards[ordinal]:05d}.keys"):
+            part = zlib.crc32(doc_id.encode("utf-8")) % parts  # not hash(): it differs by process
+            table.setdefault(("ids", part), []).append((doc_id, page_no, place, cached))
+            doc = doc_id.encode("utf-8")
+            sizes["docs"] += len(doc)
+            table.setdefault("docs", []).append(doc)
+            table.setdefault("docoff", []).append(sizes["docs"])
+            table.setdefault("pageno", []).append(page_no)
+            for para_index, norm_hash, sig, keys in page or ():
+                row = -1
+                if sig is not None and near.enabled:
+                    row, sizes["sigs"] = sizes["sigs"], sizes["sigs"] + 1
+                    keys = lsh_keys([sig], near)[0] if keys is None else keys
+                    meta["width"], meta["nbands"] = len(sig) // 4, len(keys)
+                    table.setdefault("sigs", []).append(sig)
+                    table.setdefault("bands", []).append(np.array(keys, np.int64).tobytes())
+                key = int.from_bytes(bytes.fromhex(norm_hash), "big", signed=True) if norm_hash else 0
+                table.setdefault("paras", []).append((para_index, key, bool(norm_hash), row))
+            sizes["paras"] += len(page or ())
+            table.setdefault("pstart", []).append(sizes["paras"])
+            if len(table["pageno"]) >= FLUSH:
+                _flush(out, work, ordinal, table)
+        _flush(out, work, ordinal, table)
+    finally:
+        out.close()
+    save_pickle(folder(work) / f"s{ordinal:05d}.meta", meta)
+    return sizes["sigs"]
+
+
+def _flush(out: Appender, work: Path, ordinal: int, table: dict) -> None:
+    for what, rows in table.items():
+        if isinstance(what, tuple):
+            out.add(part_file(work, "ids", ordinal, what[1], "pickle"), rows)
+        elif what in ("docs", "sigs", "bands"):
+            out.write(shard_file(work, ordinal, what), b"".join(rows))
+        else:
+            out.write(shard_file(work, ordinal, what), np.array(rows, KINDS[what][0]).tobytes())
+    table.clear()
 
 
 def first_pages(part: int, work: Path, nshards: int) -> CacheStats:
@@ -107,54 +129,51 @@ def first_pages(part: int, work: Path, nshards: int) -> CacheStats:
     their shard's `drop` list as (page number, where the first copy was read)."""
     first: dict[str, str] = {}
     stats = CacheStats()
-    for ordinal in range(nshards):
-        dropped = []
-        for doc_id, page_no, place, cached in load_pickle(part_file(work, "ids", ordinal, part, "pickle"), []):
-            if doc_id in first:
-                dropped.append((page_no, first[doc_id]))
-                continue
-            first[doc_id] = place
-            setattr(stats, cached, getattr(stats, cached) + 1)
-        if dropped:
-            save_pickle(part_file(work, "drop", part, ordinal, "pickle"), dropped)
+    out = Appender()
+    try:
+        for ordinal in range(nshards):
+            dropped = []
+            for doc_id, page_no, place, cached in batches(part_file(work, "ids", ordinal, part, "pickle")):
+                if doc_id in first:
+                    dropped.append((page_no, first[doc_id]))
+                    if len(dropped) >= FLUSH:
+                        out.add(part_file(work, "drop", part, ordinal, "pickle"), dropped)
+                        dropped = []
+                    continue
+                first[doc_id] = place
+                setattr(stats, cached, getattr(stats, cached) + 1)
+            if dropped:
+                out.add(part_file(work, "drop", part, ordinal, "pickle"), dropped)
+    finally:
+        out.close()
     return stats
 
 
 def write_dups(ordinal: int, work: Path, shards: list[int], parts: int) -> None:
     """`<shard>.dups` (see the module doc): duplicate pages, exact repeats pointing at their
     key's first occurrence or its near root, near duplicates pointing at their root."""
-    found: dict[int, object] = {}
-    for part in range(parts):
-        for page_no, place in load_pickle(part_file(work, "drop", part, ordinal, "pickle"), []):
-            found[page_no] = (DUPLICATE_PAGE, place)
-    pos, target, count = [], [], []
-    root_table = load(folder(work) / "roots.npy", mmap=True) if (folder(work) / "roots.npy").exists() else None
-    for part in range(parts):
-        path = part_file(work, "rep", part, ordinal)
-        if path.exists():
-            rep = load(path)
-            first = rep["first"]
-            if root_table is not None and len(root_table):  # a first occurrence that is a near duplicate
-                at = np.minimum(np.searchsorted(root_table["pos"], first), len(root_table) - 1)
-                first = np.where(root_table["pos"][at] == first, root_table["root"][at], first)
-            pos.append(rep["pos"]), target.append(first), count.append(np.full(len(rep), -1))
-    path = folder(work) / f"near.{ordinal:05d}.npy"
-    if path.exists():
-        matched = load(path)
-        pos.append(matched["pos"]), target.append(matched["root"]), count.append(matched["count"])
-    if pos:
-        pos, target, count = np.concatenate(pos), np.concatenate(target), np.concatenate(count)
-        order = np.argsort(pos, kind="stable")
-        pos, target, count = pos[order], target[order], count[order]
-        tables = Shards(work)
-        num_perm = tables.table(ordinal, "sigs").shape[1] or 1
-        pages = np.searchsorted(tables.table(ordinal, "pstart"), pos & LOW, side="right") - 1
-        page_nos = tables.table(ordinal, "pageno")[pages].tolist()
-        indexes = tables.table(ordinal, "paras")["pidx"][pos & LOW].tolist()
-        kept = _refs(tables, target)
-        for page_no, index, (doc_id, kept_index), n in zip(page_nos, indexes, kept, count.tolist()):
-            method, similarity = ("exact", 1.0) if n < 0 else ("near", round(n / num_perm, 4))
-            found.setdefault(page_no, {})[index] = (doc_id, kept_index, method, similarity)
+    found: dict[int, object] = {page_no: (DUPLICATE_PAGE, place) for page_no, place in dropped_pages(work, ordinal, parts)}
+    repeats = load_parts([part_file(work, "rep", part, ordinal) for part in range(parts)], REPEAT)
+    first = repeats["first"]
+    roots_file = folder(work) / "roots.bin"
+    if roots_file.exists() and roots_file.stat().st_size:  # first occurrences that are near duplicates
+        known = np.memmap(roots_file, MATCH, "r")
+        at = np.minimum(np.searchsorted(known["pos"], first), len(known) - 1)
+        first = np.where(known["pos"][at] == first, known["root"][at], first)
+    matched = load_parts([folder(work) / f"near.{ordinal:05d}.bin"], MATCH)
+    pos = np.concatenate([repeats["pos"], matched["pos"]])
+    target = np.concatenate([first, matched["root"]])
+    count = np.concatenate([np.full(len(repeats), -1), matched["count"]])
+    order = np.argsort(pos, kind="stable")
+    pos, target, count = pos[order], target[order], count[order]
+    tables = Shards(work)
+    num_perm = tables.meta(ordinal)["width"] or 1
+    pages = np.searchsorted(tables.table(ordinal, "pstart"), pos & LOW, side="right") - 1
+    page_nos = tables.table(ordinal, "pageno")[pages].tolist()
+    indexes = tables.table(ordinal, "paras")["pidx"][pos & LOW].tolist()
+    for page_no, index, kept, n in zip(page_nos, indexes, _refs(tables, target), count.tolist()):
+        method, similarity = ("exact", 1.0) if n < 0 else ("near", round(n / num_perm, 4))
+        found.setdefault(page_no, {})[index] = (*kept, method, similarity)
     save_pickle(work / f"{shards[ordinal]:05d}.dups", dict(sorted(found.items())))
 
 
@@ -166,8 +185,7 @@ def _refs(tables: Shards, pos: np.ndarray) -> list[tuple[str, int]]:
         at = np.flatnonzero(ordinal == o)
         f = pos[at] & LOW
         pages = np.searchsorted(tables.table(o, "pstart"), f, side="right") - 1
-        docs = tables.table(o, "docs")[pages].tolist()
         indexes = tables.table(o, "paras")["pidx"][f].tolist()
-        for i, doc, index in zip(at.tolist(), docs, indexes):
-            out[i] = (doc.decode("utf-8"), index)
+        for i, doc, index in zip(at.tolist(), tables.doc_ids(o, pages), indexes):
+            out[i] = (doc, index)
     return out

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import pipeline.run
 from pipeline import dedup_parts
+from pipeline import dedup_pass as dedup_pass_module
 from pipeline.dedup_pass import DUPLICATE_PAGE, dedup_pass
 from pipeline.executors import Local
 from pipeline.neardup import NearOptions, band_keys
@@ -108,11 +109,14 @@ def test_parallel_pass_equals_the_sequential_one_on_generated_key_tables(shards,
 
 @contextmanager
 def _chunk(size: int):
-    before, dedup_parts.CHUNK = dedup_parts.CHUNK, size
+    """Pairs verified, pages split and paragraphs scattered `size` at a time (streaming and
+    chunk boundaries inside a page or a bucket)."""
+    saved = dedup_parts.CHUNK, dedup_parts.STEP, dedup_pass_module.FLUSH
+    dedup_parts.CHUNK = dedup_parts.STEP = dedup_pass_module.FLUSH = size
     try:
         yield
     finally:
-        dedup_parts.CHUNK = before
+        dedup_parts.CHUNK, dedup_parts.STEP, dedup_pass_module.FLUSH = saved
 
 
 def _boilerplate(members: int, seed: int = 5) -> dict[int, list]:
@@ -167,7 +171,7 @@ def test_dask_decides_the_same():
 
     # worker threads in this process start in a second (worker processes: tests/test_scale.py)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         runner = Dask(scheduler=cluster.scheduler_address)
         try:
             (_, expected), (_, got) = _both(_boilerplate(60, seed=11), NEAR, parts=3, runner=runner)
