@@ -22,6 +22,7 @@ import numpy as np
 from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Appender, Shards, dropped_pages, folder, load_parts, \
     part_file, part_of, save, split_by
 
+PAIRS = 1 << 21  # candidate pairs per task (about 2 s of one core)
 STEP = 1 << 20  # paragraphs of a shard scattered at once
 CHUNK = 1 << 15  # candidate pairs verified at once: 2 x CHUNK signatures (32 MB at 128 values)
 
@@ -89,25 +90,36 @@ def exact_part(part: int, work: Path, nshards: int, parts: int) -> None:
         out.close()
 
 
-def near_part(part: int, work: Path, nshards: int, parts: int, threshold: float) -> None:
-    """Per member of this band partition, its best verified earlier member sharing one of the
-    partition's band keys (`best`: most equal signature values, then the earliest)."""
+def near_part(part: int, work: Path, nshards: int, parts: int) -> int:
+    """The band records of this partition sorted by (band key, position), one per member and
+    key (`cand`); the number of candidate pairs (later, earlier) among them."""
     sources = [f"s{o:05d}" for o in range(nshards)] + [f"k{p:05d}" for p in range(parts)]
     records = load_parts([part_file(work, "band", s, part) for s in sources], KEYED)
     records = records[np.lexsort((records["pos"], records["key"]))]
     same = np.zeros(len(records), bool)  # a band key twice in one signature: one candidate
     same[1:] = (records["key"][1:] == records["key"][:-1]) & (records["pos"][1:] == records["pos"][:-1])
     records = records[~same]
+    save(part_file(work, "cand", "n", part), records)
+    return int((np.arange(len(records)) - _firsts(records["key"])).sum())
+
+
+def near_pairs(task: tuple[int, int, int], work: Path, threshold: float) -> None:
+    """Pairs `start` to `end` of a band partition (numbered bucket by bucket, each later member
+    with its earlier ones in order) verified; per later member its best match among them
+    (`best`: most equal signature values, then the earliest). A bucket shared by many members
+    is spread over several such tasks."""
+    part, start, end = task
+    records = np.fromfile(part_file(work, "cand", "n", part), KEYED)
     firsts = _firsts(records["key"])
     earlier = np.arange(len(records)) - firsts  # candidates of each record in its bucket
     ends = np.cumsum(earlier)
     tables, best = Shards(work), np.empty(0, MATCH)
-    for at in range(0, int(ends[-1]) if len(ends) else 0, CHUNK):
-        k = np.arange(at, min(at + CHUNK, int(ends[-1])))
+    for at in range(start, end, CHUNK):
+        k = np.arange(at, min(at + CHUNK, end))
         late = np.searchsorted(ends, k, side="right")
         early = firsts[late] + k - (ends[late] - earlier[late])
         best = _best(np.concatenate([best, _verify(tables, records, late, early, threshold)]))
-    save(part_file(work, "best", "n", part), best)
+    save(part_file(work, "best", part, start), best)
 
 
 def _verify(tables: Shards, records: np.ndarray, late: np.ndarray, early: np.ndarray,
@@ -137,14 +149,14 @@ def _best(matches: np.ndarray) -> np.ndarray:
     return matches[keep]
 
 
-def roots(work: Path, nshards: int, parts: int) -> None:
+def roots(work: Path, nshards: int, tasks: list[tuple[int, int, int]]) -> None:
     """Every member's best match over all band partitions, then its root: follow best matches
     (always to an earlier member) to one that has none, by pointer jumping (p -> best(p) ->
     best(best(p)) …, doubling each round). `roots.bin` (position, root, equal values of the best
     match), sorted, and the same rows per shard (`near.<ordinal>.bin`).
 
     One task: it holds one row per near duplicate (24 bytes), not per paragraph."""
-    best = _best(load_parts([part_file(work, "best", "n", p) for p in range(parts)], MATCH))
+    best = _best(load_parts([part_file(work, "best", part, start) for part, start, _ in tasks], MATCH))
     pos, ptr = best["pos"], best["root"].copy()
     while len(pos):
         at = np.minimum(np.searchsorted(pos, ptr), len(pos) - 1)

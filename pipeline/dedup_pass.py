@@ -20,7 +20,9 @@ Steps, each a set of tasks on the run's executor joined by files under `<work>/d
 2. per doc id partition (`first_pages`): the first copy of each doc id; later copies listed;
 3. per shard (`scatter_keys`, dedup_parts.py): kept paragraphs' keys by key partition;
 4. per key partition (`exact_part`): first position per key; repeats; members' band keys;
-5. per band partition (`near_part`): candidate pairs verified, each member's best earlier one;
+5. per band partition (`near_part`): members sorted by band key; per range of their candidate
+   pairs (`near_pairs`: a very common band key is spread over tasks) pairs verified, each
+   member's best earlier one;
 6. one task (`roots`): best matches merged, roots by pointer jumping;
 7. per shard (`write_dups`): `<shard>.dups`, {page number in the shard: {para_index: (kept
    doc_id, kept para_index, method, similarity)}, or ("duplicate-page", where the first copy
@@ -39,7 +41,8 @@ import numpy as np
 
 from .dedup_files import KINDS, LOW, MATCH, REPEAT, SHIFT, Appender, Shards, batches, dropped_pages, folder, load_parts, \
     part_file, save_pickle, shard_file
-from .dedup_parts import exact_part, near_part, roots, scatter_keys
+from . import dedup_parts
+from .dedup_parts import exact_part, near_pairs, near_part, roots, scatter_keys
 from .neardup import NearOptions, lsh_keys
 from .pagecache import CacheStats
 from .shardmap import records
@@ -63,8 +66,11 @@ def dedup_pass(runner, work: Path, shards: list[int], near: NearOptions, min_par
         list(runner.map(scatter_keys, ordinals, (work, parts)))
         list(runner.map(exact_part, range(parts), (work, len(shards), parts)))
         if longs:
-            list(runner.map(near_part, range(parts), (work, len(shards), parts, near.threshold)))
-            runner.call(roots, work, len(shards), parts)
+            pairs = list(runner.map(near_part, range(parts), (work, len(shards), parts)))
+            tasks = [(part, start, min(start + dedup_parts.PAIRS, n))
+                     for part, n in enumerate(pairs) for start in range(0, n, dedup_parts.PAIRS)]
+            list(runner.map(near_pairs, tasks, (work, near.threshold)))
+            runner.call(roots, work, len(shards), tasks)
         list(runner.map(write_dups, ordinals, (work, shards, parts)))
     finally:
         shutil.rmtree(folder(work), ignore_errors=True)

@@ -109,14 +109,15 @@ def test_parallel_pass_equals_the_sequential_one_on_generated_key_tables(shards,
 
 @contextmanager
 def _chunk(size: int):
-    """Pairs verified, pages split and paragraphs scattered `size` at a time (streaming and
-    chunk boundaries inside a page or a bucket)."""
-    saved = dedup_parts.CHUNK, dedup_parts.STEP, dedup_pass_module.FLUSH
+    """Pairs verified, pages split and paragraphs scattered `size` at a time, pairs handed out
+    2 * `size` per task (streaming, and chunk and task boundaries inside a page or a bucket)."""
+    saved = dedup_parts.CHUNK, dedup_parts.STEP, dedup_parts.PAIRS, dedup_pass_module.FLUSH
     dedup_parts.CHUNK = dedup_parts.STEP = dedup_pass_module.FLUSH = size
+    dedup_parts.PAIRS = 2 * size  # a bucket's pairs over several tasks, in two chunks each
     try:
         yield
     finally:
-        dedup_parts.CHUNK, dedup_parts.STEP, dedup_pass_module.FLUSH = saved
+        dedup_parts.CHUNK, dedup_parts.STEP, dedup_parts.PAIRS, dedup_pass_module.FLUSH = saved
 
 
 def _boilerplate(members: int, seed: int = 5) -> dict[int, list]:
