@@ -155,8 +155,11 @@ def roots(work: Path, nshards: int, tasks: list[tuple[int, int, int]]) -> None:
     best(best(p)) …, doubling each round). `roots.bin` (position, root, equal values of the best
     match), sorted, and the same rows per shard (`near.<ordinal>.bin`).
 
-    One task: it holds one row per near duplicate (24 bytes), not per paragraph."""
-    best = _best(load_parts([part_file(work, "best", part, start) for part, start, _ in tasks], MATCH))
+    One task: it holds one row per near duplicate (24 bytes), not per paragraph, and one
+    `near_pairs` task's file at a time."""
+    best = np.empty(0, MATCH)
+    for part, start, _ in tasks:  # one file at a time: a member is in up to one file per band
+        best = _best(np.concatenate([best, load_parts([part_file(work, "best", part, start)], MATCH)]))
     pos, ptr = best["pos"], best["root"].copy()
     while len(pos):
         at = np.minimum(np.searchsorted(pos, ptr), len(pos) - 1)

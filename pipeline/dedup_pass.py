@@ -39,9 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .dedup_files import KINDS, LOW, MATCH, REPEAT, SHIFT, Appender, Shards, batches, dropped_pages, folder, load_parts, \
-    part_file, save_pickle, shard_file
 from . import dedup_parts
+from .dedup_files import KINDS, LOW, MATCH, REPEAT, SHIFT, Appender, Shards, batches, dropped_pages, folder, \
+    load_parts, part_file, save_pickle, shard_file
 from .dedup_parts import exact_part, near_pairs, near_part, roots, scatter_keys
 from .neardup import NearOptions, lsh_keys
 from .pagecache import CacheStats
@@ -85,8 +85,8 @@ def split_shard(ordinal: int, work: Path, shards: list[int], near: NearOptions, 
     read, what the cache found) per page, by doc id partition; the number of signatures.
     Written as it is read, FLUSH pages at a time."""
     out, meta = Appender(), {"width": 0, "nbands": 0}
-    for kind in KINDS:
-        out.write(shard_file(work, ordinal, kind), np.zeros(1 if kind in ("docoff", "pstart") else 0, np.int64).tobytes())
+    for kind in KINDS:  # every table exists, empty or not; offsets start at 0
+        out.write(shard_file(work, ordinal, kind), b"\0" * 8 if kind in ("docoff", "pstart") else b"")
     sizes = {"docs": 0, "paras": 0, "sigs": 0}
     table: dict[str, list] = {}
     try:
@@ -158,7 +158,8 @@ def first_pages(part: int, work: Path, nshards: int) -> CacheStats:
 def write_dups(ordinal: int, work: Path, shards: list[int], parts: int) -> None:
     """`<shard>.dups` (see the module doc): duplicate pages, exact repeats pointing at their
     key's first occurrence or its near root, near duplicates pointing at their root."""
-    found: dict[int, object] = {page_no: (DUPLICATE_PAGE, place) for page_no, place in dropped_pages(work, ordinal, parts)}
+    found: dict[int, object] = {page_no: (DUPLICATE_PAGE, place)
+                                for page_no, place in dropped_pages(work, ordinal, parts)}
     repeats = load_parts([part_file(work, "rep", part, ordinal) for part in range(parts)], REPEAT)
     first = repeats["first"]
     roots_file = folder(work) / "roots.bin"
