@@ -185,7 +185,7 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             progress.shard_done(sum(_piece_bytes(p) for p in shard.pieces), len(shard.pieces), info.documents)
             ranges += info.ranges
         # Counted by the global pass: a later copy of a page is no page of this run's.
-        summary.cache = runner.call(dedup_pass, job.work, [s.no for s in shards], options.near)
+        summary.cache = dedup_pass(runner, job.work, [s.no for s in shards], options.near, min_parts=jobs)
         dropped: Counter[str] = Counter()
         skipped_ns: Counter[str] = Counter()
         counts = Counter()
