@@ -27,8 +27,9 @@ from .shardmap import records
 DUPLICATE_PAGE = "duplicate-page"
 
 
-def dedup_pass(work: Path, shards: list[int], near: NearOptions) -> CacheStats:
-    """Decide every shard's duplicates (pages and paragraphs); the cache's counts."""
+def dedup_pass(work: Path, shards: list[int], near: NearOptions, reused: frozenset[int] = frozenset()) -> CacheStats:
+    """Decide every shard's duplicates (pages and paragraphs); the cache's counts (the pages of
+    `reused` shards, taken whole from the cache by shardcache.py, are all unchanged)."""
     step = Dedup(near, scratch=work / "dedup.sqlite")
     step.db.execute("CREATE TABLE ids (doc_id TEXT PRIMARY KEY, place TEXT)")
     stats = CacheStats()
@@ -40,6 +41,7 @@ def dedup_pass(work: Path, shards: list[int], near: NearOptions) -> CacheStats:
                     first = step.db.execute("SELECT place FROM ids WHERE doc_id = ?", (doc_id,)).fetchone()[0]
                     found[page_no] = (DUPLICATE_PAGE, first)
                     continue
+                cached = "unchanged" if no in reused else cached
                 setattr(stats, cached, getattr(stats, cached) + 1)
                 decided = step.decide(doc_id, paras) if paras is not None else None
                 if decided:

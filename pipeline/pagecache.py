@@ -230,9 +230,10 @@ def _entries(path: Path) -> list[tuple]:
     return out
 
 
-def commit(folder: Path | None, entries_files: list[Path]) -> int:
+def commit(folder: Path | None, entries_files: list[Path], keep: set[str] = frozenset()) -> int:
     """After a complete run: the index becomes exactly the pages of this run (in input order,
-    the first copy of a doc_id wins); packs nobody points at are deleted. Returns `removed`."""
+    the first copy of a doc_id wins); packs nobody points at (neither the index nor, in `keep`,
+    a stored shard's entries: shardcache.py) are deleted. Returns `removed`."""
     if folder is None:
         return 0
 
@@ -242,7 +243,7 @@ def commit(folder: Path | None, entries_files: list[Path]) -> int:
 
     _, removed = _rebuild(folder, entries(), keep_old=False)
     (folder / f"{INDEX}.damaged").unlink(missing_ok=True)
-    used = _packs_in_index(folder)
+    used = _packs_in_index(folder) | set(keep)
     for path in (folder / PACKS).iterdir():
         name = path.name.removesuffix(".pack").removesuffix(".entries")
         if name not in used and not path.name.startswith("."):

@@ -55,6 +55,11 @@ class MapInfo:
     stats: CacheStats = field(default_factory=CacheStats)
     ranges: list[RangeRead] = field(default_factory=list)
     documents: int = 0
+    storable: bool = False  # no transient outcome, no cache problem: may be stored (shardcache.py)
+    key: str = ""  # the shard's identity (shardcache.py), "" without a cache
+    stored: bool = False  # its outputs are in the cache under `key` (stored or reused)
+    reused: bool = False  # taken from the cache, nothing read
+    packs: tuple[str, ...] = ()  # the cache packs its pages' entries point at
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,9 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
     token = job.options.token()
 
     pages: list[tuple] = []  # (place, what the cache found) per page, in order
+    # Whether this shard's outputs may be stored whole (shardcache.py): not if a page timed out
+    # or crashed (it may not next time) or the cache had a problem (its row is in the items).
+    clean = True
 
     def items():
         yield from shard.notes
@@ -161,6 +169,8 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
                     # fix): only real outcomes are cached.
                     if not (isinstance(outcome, Problem) and outcome.kind in TRANSIENT):
                         cache.put(todo.page.doc_id, todo.key, outcome)
+                    else:
+                        clean = False
                     item = todo.page, outcome
                 if isinstance(item, tuple):  # (RawPage, outcome)
                     page, outcome = item
@@ -174,12 +184,15 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
                     item = PageOutcome(no, page.source, page.doc_id, page.title, outcome)
                     info.documents += 1
                 for record in [*_drain(cache.problems), item]:
+                    if isinstance(record, Problem) and record.stage == "cache":
+                        clean = False
                     pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         gc.set_threshold(*gc_before)
         entries = cache.close()
     path(job, shard.no, "cache").write_bytes(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
     info.stats = cache.stats
+    info.storable = clean and cache.pack is not None and not cache.problems
     return info
 
 
