@@ -22,7 +22,7 @@ from .dedup_pass import DUPLICATE_PAGE
 from .model import Problem, Redirect
 from .write import PartWriter
 from .readers.xmldump import SkippedNamespace
-from .shardmap import Job, PageOutcome, path, records
+from .shardmap import Job, PageOutcome, outcome, path, records
 
 SHOW_PROBLEMS = 100  # problem messages per shard passed back for the progress output
 
@@ -92,10 +92,10 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
                 decision = decisions.get(item.no, {})
                 if isinstance(decision, tuple) and decision[0] == DUPLICATE_PAGE:
                     problem(duplicate_page(item, decision[1]))
-                elif isinstance(item.outcome, Problem):
-                    problem(item.outcome)
+                elif isinstance(found := outcome(item), Problem):
+                    problem(found)
                 else:
-                    result, templates = item.outcome
+                    result, templates = found
                     info.dropped.update(dict(templates))
                     for p in result.problems:  # the page was read, with something worth knowing
                         problem(p)

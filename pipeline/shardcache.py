@@ -18,7 +18,9 @@ its dependencies' versions). Three levels, each reused only if the one before it
   those they were made from.
 
 Layout: `<cache>/shards/<identity>/` holds `map` (MapInfo's numbers, the pages' cache entries,
-digests of `items` and `keys`), `items`, `keys`, `dups` and `final/` (FinalInfo, digests, parts).
+digests of `items` and `keys`), `items`, `keys`, `dups` and `final` (FinalInfo and every part
+file's bytes, one file: a shard's thousands of small wide tables cost more as files than as
+bytes). `map`, `dups` and `final` begin with their own digest.
 A shard is stored only from a map that had no transient outcome (pages.TRANSIENT: timeouts,
 crashes) and no cache problem, of input that did not change while it was read. A stored shard
 with a file missing or not matching its digest is a miss with a `cache-corrupt` row in `errors`
@@ -105,10 +107,10 @@ def _blobs(cache: Path, entries: list[tuple]) -> str | None:
     return h.hexdigest()
 
 
-def _save(path: Path, value) -> None:
+def _dumps(value) -> bytes:
     """A pickle with its digest in front, so damage anywhere is found (`_load`)."""
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    path.write_bytes(hashlib.sha256(data).hexdigest().encode() + data)
+    return hashlib.sha256(data).hexdigest().encode() + data
 
 
 def _load(path: Path):
@@ -199,10 +201,10 @@ def _store_map(shard, job, key: str, info) -> tuple[bool, tuple[str, ...]]:
         blobs = _blobs(job.cache, pickle.loads(entries))
         if blobs is None:
             raise OSError("a pack cannot be read back")
-        _save(tmp / "map", {
+        (tmp / "map").write_bytes(_dumps({
             "documents": info.documents, "ranges": info.ranges, "entries": entries, "packs": packs,
             "digests": {**{kind: _digest(tmp / kind) for kind in ("items", "keys")}, "blobs": blobs},
-        })
+        }))
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
     except OSError:  # a full disk, a read-only cache: the shard is just not stored
@@ -240,8 +242,7 @@ def decide(job, infos: list, near) -> CacheStats:
     for info, digest in zip(infos, chain):
         if info.stored and digest is not None:
             dups = shardmap.path(job, info.shard, "dups")
-            _write(_folder(job, info.key) / "dups", pickle.dumps((digest, dups.read_bytes()),
-                                                                 protocol=pickle.HIGHEST_PROTOCOL))
+            _write(_folder(job, info.key) / "dups", _dumps((digest, dups.read_bytes())))
     return stats
 
 
@@ -249,7 +250,7 @@ def _reuse_decisions(job, infos, chain) -> CacheStats | None:
     found = []
     for info, digest in zip(infos, chain):
         try:
-            stored, dups = pickle.loads((_folder(job, info.key) / "dups").read_bytes())
+            stored, dups = _load(_folder(job, info.key) / "dups")
             decisions = pickle.loads(dups)
         except Exception:  # not stored (a killed run), or damaged: the pass runs
             return None
@@ -289,18 +290,18 @@ def finalize_shard(item, job, offsets: dict):
     # only, so it matters only to a shard that has some.
     where = repr(sorted((p.file.source, offsets.get((p.file.source, p.part))) for p in shard.pieces if p.ranged))
     key = h.hexdigest(), where
-    folder = _folder(job, info.key) / "final"
+    stored = _folder(job, info.key) / "final"
     notes = ()
-    if folder.is_dir():
-        reused = _reuse_parts(folder, key, shard, job)
+    if stored.exists():
+        reused = _reuse_parts(stored, key, shard, job)
         if not isinstance(reused, Problem | None):
             return reused
         if reused is not None:  # damaged: finalize writes its row, and the next run stores anew
             notes = (reused,)
-            shutil.rmtree(folder, ignore_errors=True)
+            stored.unlink(missing_ok=True)
     final = finalize_module.finalize_shard(shard, job, offsets, notes=notes)
     if not notes:
-        _store_parts(folder, key, shard, job, final)
+        _store_parts(stored, key, shard, job, final)
     return final
 
 
@@ -312,63 +313,31 @@ def _template(rel: str, part: str) -> str:
     return f"{head}/{name.replace(part, '{part}', 1)}"
 
 
-def _linkable(rel: str) -> bool:
-    """CSV parts are read by assemble and deleted, never outputs: they may share the cache's file.
-    Parquet parts and wide tables become outputs, which a user may write to: copies."""
-    return rel.startswith("csv-parts/")
-
-
-def _reuse_parts(folder: Path, key: tuple[str, str], shard, job):
+def _reuse_parts(path: Path, key: tuple[str, str], shard, job):
+    """The stored part files written into this run's folder: FinalInfo; None if they were made
+    from other decisions; a Problem if damaged."""
     try:
-        stored_key, info, files = _load(folder / "final")
+        stored_key, info, files = _load(path)
     except Exception as e:
-        return _corrupt(folder, "final", e)
+        return _corrupt(path.parent, "final", e)
     if stored_key[0] != key[0] or (info.read_problems and stored_key[1] != key[1]):
         return None
     tmp = job.work.parent
-    try:
-        for n, (template, digest) in enumerate(files):
-            rel = template.format(part=shard.name)
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            data = (folder / str(n)).read_bytes()
-            if hashlib.sha256(data).hexdigest() != digest:
-                _remove(tmp, files, shard)
-                return _corrupt(folder, template, "digest differs")
-            if _linkable(rel):
-                _link(folder / str(n), target)
-            else:
-                target.write_bytes(data)
-    except OSError as e:
-        _remove(tmp, files, shard)
-        return _corrupt(folder, "parts", e)
+    for template, data in files:
+        target = tmp / template.format(part=shard.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
     return replace(info, shard=shard.no)
 
 
-def _remove(tmp: Path, files, shard) -> None:
-    """The parts copied before a damaged one was found (finalize writes them again)."""
-    for template, _ in files:
-        (tmp / template.format(part=shard.name)).unlink(missing_ok=True)
-
-
-def _store_parts(folder: Path, key: tuple[str, str], shard, job, final) -> None:
-    tmp = folder.with_name(f".final-{job.run_id}")
+def _store_parts(path: Path, key: tuple[str, str], shard, job, final) -> None:
+    """All of a shard's part files in one file (thousands of small wide tables cost more in
+    file-system calls than in bytes)."""
     try:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        files = []
-        for n, rel in enumerate(final.files):
-            source = job.work.parent / rel
-            if _linkable(rel):
-                _link(source, tmp / str(n))
-            else:
-                shutil.copyfile(source, tmp / str(n))
-            files.append((_template(rel, shard.name), _digest(tmp / str(n))))
-        _save(tmp / "final", (key, final, files))
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
+        files = [(_template(rel, shard.name), (job.work.parent / rel).read_bytes()) for rel in final.files]
+        _write(path, _dumps((key, final, files)))
     except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+        pass
 
 
 # -- commit -------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Per shard, on any worker: read the shard's pieces, probe the cache (pagecache.py), run the
 per-page chain (pages.py) on what is not cached, and write
 - `<work>/<shard>.items`: every record in input order (a `PageOutcome` per page, its paragraphs'
-  MinHash data removed; redirects, problems, skipped-namespace counts), gzip'd pickles;
+  MinHash data removed, its outcome packed as the cache holds it; redirects, problems,
+  skipped-namespace counts), pickles;
 - `<work>/<shard>.keys`: per page its number in the shard, doc_id, where it was read, what the
   cache found, and per paragraph (para_index, norm_hash, signature, band keys): all that the
   global pass (dedup_pass.py) reads;
@@ -21,7 +22,6 @@ only) works even when this task runs on a worker thread, as it does under Dask.
 from __future__ import annotations
 
 import gc
-import gzip
 import pickle
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .cache import page_key
 from .model import Problem, RawPage
-from .pagecache import CacheStats, ShardCache
+from .pagecache import CacheStats, ShardCache, pack_outcome, unpack_outcome
 from .pages import GC_THRESHOLD, TRANSIENT, Options, process_page
 from .parallel import ordered_map
 from .plan import Shard
@@ -64,7 +64,9 @@ class MapInfo:
 
 @dataclass(frozen=True)
 class PageOutcome:
-    """One page's outcome, (DocResult, dropped templates) or a Problem, with what names it."""
+    """One page's outcome, (DocResult, dropped templates) or a Problem, with what names it; the
+    outcome packed (pagecache.pack_outcome: a cache hit is written through as it was read), read
+    with `outcome`."""
 
     no: int  # the page's number in its shard
     source: str
@@ -88,13 +90,17 @@ class _Todo:
     key: str
 
 
-def _from_cache(hit, page: RawPage):
-    """A cached outcome, told which file the page now comes from (dumps are renamed monthly)."""
-    if isinstance(hit, Problem):
-        return replace(hit, source=page.source)
-    result, templates, keys = hit
-    result.document["source"] = page.source
-    return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates, keys
+def outcome(page: PageOutcome):
+    """A page's outcome unpacked, told which file the page now comes from (a cached outcome may
+    be from last month's dump, under another name)."""
+    found = unpack_outcome(page.outcome)
+    if isinstance(found, Problem):
+        return found if found.source == page.source else replace(found, source=page.source)
+    result, templates = found
+    if result.document.get("source") != page.source:
+        result.document["source"] = page.source
+        result = replace(result, problems=[replace(p, source=page.source) for p in result.problems])
+    return result, templates
 
 
 def _crashed(todo: _Todo):
@@ -144,7 +150,7 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
                     hit = cache.get(item.doc_id, key)
                     yield from _drain(cache.problems)
                     pages.append((place(item), cache.last))
-                    yield _Todo(item, key) if hit is None else (item, _from_cache(hit, item))
+                    yield _Todo(item, key) if hit is None else (item, hit)  # (keys, packed outcome)
                 elif isinstance(item, RangeRead):
                     info.ranges.append(item)
                 else:
@@ -157,31 +163,32 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
         _allow_children()
     job.work.mkdir(parents=True, exist_ok=True)
     try:
-        with gzip.open(path(job, shard.no, "items"), "wb", compresslevel=1) as out, \
+        with open(path(job, shard.no, "items"), "wb") as out, \
                 open(path(job, shard.no, "keys"), "wb") as keys:
             for item in ordered_map(partial(_work, job.options), items(), job.page_jobs,
                                     needs_work=lambda x: isinstance(x, _Todo),
                                     size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
                                     on_crash=_crashed, isolate=job.isolate):
                 if isinstance(item, tuple) and isinstance(item[0], _Todo):
-                    todo, outcome = item
+                    todo, done = item
+                    paras = None
+                    if isinstance(done, tuple):  # the key table goes to the global pass
+                        result, templates, paras = done
+                        done = result, templates
+                    packed = pack_outcome(done)
                     # A timeout or a crash may not happen next time (a longer --page-timeout, a
                     # fix): only real outcomes are cached.
-                    if not (isinstance(outcome, Problem) and outcome.kind in TRANSIENT):
-                        cache.put(todo.page.doc_id, todo.key, outcome)
+                    if not (isinstance(done, Problem) and done.kind in TRANSIENT):
+                        cache.put(todo.page.doc_id, todo.key, paras, packed)
                     else:
                         clean = False
-                    item = todo.page, outcome
-                if isinstance(item, tuple):  # (RawPage, outcome)
-                    page, outcome = item
+                    item = todo.page, (paras, packed)
+                if isinstance(item, tuple):  # (RawPage, (dedup keys, packed outcome))
+                    page, (paras, packed) = item
                     no = info.documents
                     where, found = pages[no]
-                    paras = None
-                    if isinstance(outcome, tuple):  # the key table goes to the global pass
-                        result, templates, paras = outcome
-                        outcome = result, templates
                     pickle.dump((no, page.doc_id, where, found, paras), keys, protocol=pickle.HIGHEST_PROTOCOL)
-                    item = PageOutcome(no, page.source, page.doc_id, page.title, outcome)
+                    item = PageOutcome(no, page.source, page.doc_id, page.title, packed)
                     info.documents += 1
                 for record in [*_drain(cache.problems), item]:
                     if isinstance(record, Problem) and record.stage == "cache":
@@ -203,9 +210,8 @@ def _drain(problems: list) -> list:
 
 
 def records(file: Path):
-    """The pickles of an intermediate file, in order (gzip'd or not, by name)."""
-    opener = gzip.open if file.suffix == ".items" else open
-    with opener(file, "rb") as f:
+    """The pickles of an intermediate file, in order."""
+    with open(file, "rb") as f:
         while True:
             try:
                 yield pickle.load(f)

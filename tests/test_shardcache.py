@@ -121,10 +121,9 @@ def test_a_damaged_stored_shard_is_a_miss_with_a_cache_corrupt_row(tmp_path, mon
     cache = tmp_path / "cache"
     run([raw], tmp_path / "clean", cache_dir=cache, quiet=True)
     stored = sorted((cache / shardcache.SHARDS).iterdir())
-    target = {"items": stored[1] / "items", "map": stored[1] / "map",
-              "part": next((stored[1] / "final").glob("[0-9]*"))}[damage]
-    data = target.read_bytes()
-    target.write_bytes(data[: len(data) // 2] + b"\x00" + data[len(data) // 2 + 1:])
+    target = stored[1] / {"items": "items", "map": "map", "part": "final"}[damage]
+    data, mid = target.read_bytes(), target.stat().st_size // 2
+    target.write_bytes(data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1:])  # one byte flipped
     _reset(calls)
     run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
     assert len(calls["map"]) == (1 if damage != "part" else 0)
@@ -193,5 +192,5 @@ def test_stored_shard_files_are_never_the_output_files(tmp_path, monkeypatch):
     run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
     outputs = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
     assert outputs and all(p.stat().st_nlink == 1 for p in outputs)
-    _, info, files = shardcache._load(next((cache / shardcache.SHARDS).iterdir()) / "final" / "final")
+    _, info, files = shardcache._load(next((cache / shardcache.SHARDS).iterdir()) / "final")
     assert info.files and len(files) == len(info.files)  # FinalInfo lists what finalize wrote
