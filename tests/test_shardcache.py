@@ -194,3 +194,18 @@ def test_stored_shard_files_are_never_the_output_files(tmp_path, monkeypatch):
     assert outputs and all(p.stat().st_nlink == 1 for p in outputs)
     _, info, files = shardcache._load(next((cache / shardcache.SHARDS).iterdir()) / "final")
     assert info.files and len(files) == len(info.files)  # FinalInfo lists what finalize wrote
+
+
+def test_packs_only_stored_shards_point_at_are_kept(tmp_path, monkeypatch, calls):
+    """Two months' dumps holding the same pages: the later copies' cache entries lose to the
+    first copies' in the page index, but their stored shards still point at them."""
+    raw, cache = tmp_path / "raw", tmp_path / "cache"
+    multistream_dump.write(raw, name="zhwiki-20261101-pages-articles")
+    multistream_dump.write(raw, name="zhwiki-20261201-pages-articles")
+    run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
+    _reset(calls)
+    summary = run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
+    assert calls == {"map": [], "dedup": [], "finalize": []}
+    assert summary.cache.unchanged == summary.documents == 404  # the first copies
+    run([raw], tmp_path / "clean", quiet=True)
+    _same(tmp_path / "out", tmp_path / "clean")
