@@ -22,7 +22,7 @@ def _dump(folder: Path, monkeypatch, changed: dict[int, str] | None = None) -> P
     original = multistream_dump.page_text
     with monkeypatch.context() as m:
         m.setattr(multistream_dump, "page_text", lambda i: (changed or {}).get(i) or original(i))
-        multistream_dump.write(folder)
+        multistream_dump.write(folder, pages=PAGES)
     return folder
 
 
