@@ -51,9 +51,11 @@ DUPLICATE_PAGE = "duplicate-page"
 BYTES_PER_PART = 256 << 20  # of key tables per partition: what one task holds of a step's keys
 
 
-def dedup_pass(runner, work: Path, shards: list[int], near: NearOptions, min_parts: int = 1) -> CacheStats:
+def dedup_pass(runner, work: Path, shards: list[int], near: NearOptions, min_parts: int = 1,
+               reused: frozenset[int] = frozenset()) -> CacheStats:
     """Decide every shard's duplicates (pages and paragraphs); the cache's counts.
-    `shards`: the shard numbers in input order; `min_parts`: partitions at least (workers)."""
+    `shards`: the shard numbers in input order; `min_parts`: partitions at least (workers);
+    `reused`: shards taken whole from the cache (shardcache.py), whose pages are all unchanged."""
     size = sum((work / f"{no:05d}.keys").stat().st_size for no in shards)
     parts = max(1, min_parts, math.ceil(size / BYTES_PER_PART))
     ordinals = range(len(shards))
@@ -61,7 +63,8 @@ def dedup_pass(runner, work: Path, shards: list[int], near: NearOptions, min_par
     try:
         longs = sum(runner.map(split_shard, ordinals, (work, shards, near, parts)))
         stats = CacheStats()
-        for part in runner.map(first_pages, range(parts), (work, len(shards))):
+        unchanged = frozenset(i for i, no in enumerate(shards) if no in reused)
+        for part in runner.map(first_pages, range(parts), (work, len(shards), unchanged)):
             stats.add(part)
         list(runner.map(scatter_keys, ordinals, (work, parts)))
         list(runner.map(exact_part, range(parts), (work, len(shards), parts)))
@@ -130,9 +133,10 @@ def _flush(out: Appender, work: Path, ordinal: int, table: dict) -> None:
     table.clear()
 
 
-def first_pages(part: int, work: Path, nshards: int) -> CacheStats:
+def first_pages(part: int, work: Path, nshards: int, unchanged: frozenset[int] = frozenset()) -> CacheStats:
     """The first copy of each doc id of this partition, in input order; later copies go to
-    their shard's `drop` list as (page number, where the first copy was read)."""
+    their shard's `drop` list as (page number, where the first copy was read). The pages of
+    the `unchanged` shards (ordinals) count as unchanged, whatever their key table says."""
     first: dict[str, str] = {}
     stats = CacheStats()
     out = Appender()
@@ -147,6 +151,7 @@ def first_pages(part: int, work: Path, nshards: int) -> CacheStats:
                         dropped = []
                     continue
                 first[doc_id] = place
+                cached = "unchanged" if ordinal in unchanged else cached
                 setattr(stats, cached, getattr(stats, cached) + 1)
             if dropped:
                 out.add(part_file(work, "drop", part, ordinal, "pickle"), dropped)

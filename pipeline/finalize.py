@@ -22,7 +22,7 @@ from .dedup_pass import DUPLICATE_PAGE
 from .model import Problem, Redirect
 from .write import PartWriter
 from .readers.xmldump import SkippedNamespace
-from .shardmap import Job, PageOutcome, path, records
+from .shardmap import Job, PageOutcome, outcome, path, records
 
 SHOW_PROBLEMS = 100  # problem messages per shard passed back for the progress output
 
@@ -36,6 +36,8 @@ class FinalInfo:
     problems: int = 0
     messages: list[str] = field(default_factory=list)
     summary: Counter = field(default_factory=Counter)
+    files: list[str] = field(default_factory=list)  # what it wrote, relative to the run's folder
+    read_problems: int = 0  # rows whose positions depend on `offsets` (shardcache.py)
 
 
 _POSITIONS = (
@@ -58,8 +60,9 @@ def globalise(problem: Problem, offset: tuple[int, int, int, str] | None) -> Pro
     return replace(problem, message=message)
 
 
-def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple]) -> FinalInfo:
-    """`offsets`: (source, range) -> (lines, bytes, pages, last page) of the dump before it."""
+def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes: tuple = ()) -> FinalInfo:
+    """`offsets`: (source, range) -> (lines, bytes, pages, last page) of the dump before it;
+    `notes`: problems to record first (a damaged stored shard, shardcache.py)."""
     info = FinalInfo(shard.no)
     offsets = {p.file.source: offsets.get((p.file.source, p.part)) for p in shard.pieces if p.ranged}
     dups_file = path(job, shard.no, "dups")
@@ -69,11 +72,14 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple]) -> Fi
     def problem(p: Problem) -> None:
         p = globalise(p, offsets.get(p.source))
         info.problems += 1
+        info.read_problems += p.stage == "read"
         if len(info.messages) < SHOW_PROBLEMS:
             info.messages.append(p.message)
         writer.add("errors", [asdict(p)])
 
     try:
+        for note in notes:
+            problem(note)
         for item in records(path(job, shard.no, "items")):
             if isinstance(item, Problem):
                 problem(item)
@@ -86,16 +92,17 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple]) -> Fi
                 decision = decisions.get(item.no, {})
                 if isinstance(decision, tuple) and decision[0] == DUPLICATE_PAGE:
                     problem(duplicate_page(item, decision[1]))
-                elif isinstance(item.outcome, Problem):
-                    problem(item.outcome)
+                elif isinstance(found := outcome(item), Problem):
+                    problem(found)
                 else:
-                    result, templates = item.outcome
+                    result, templates = found
                     info.dropped.update(dict(templates))
                     for p in result.problems:  # the page was read, with something worth knowing
                         problem(p)
                     result, dups = apply(result, decision)
                     _write(writer, result, dups, info.summary)
         info.counts = writer.close()
+        info.files = writer.files()
     except BaseException:
         writer.abort()
         raise

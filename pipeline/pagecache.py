@@ -5,7 +5,8 @@ The key is `cache.page_key` (page text and metadata, the options that change row
 dependency versions), so a changed page or a new release can never be served stale rows.
 
 Layout of the cache folder (shared storage when workers are on other machines):
-- `packs/<run>-<shard>.pack`: the outcomes a shard computed, zlib-compressed pickles end to end,
+- `packs/<run>-<shard>.pack`: the outcomes a shard computed end to end, each its dedup keys
+  (a zlib'd pickle) and its outcome (`pack_outcome`, with a CRC-32 so damage is found here),
   with `<…>.entries` beside it listing (doc_id, key, offset, length). Written by one task each
   (no file is ever written by two processes), appended as it goes: an entry is written only
   after its bytes are flushed to the pack, every FLUSH_EVERY pages or FLUSH_SECONDS.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+import struct
 import time
 import zlib
 from dataclasses import dataclass
@@ -107,7 +109,7 @@ class ShardCache:
         if self.last != "unchanged":
             return None
         try:
-            value = pickle.loads(zlib.decompress(self._read(*row[1:])))
+            value = _unpack(self._read(*row[1:]))
         except Exception as e:  # a damaged or missing pack: a miss, replaced by this run's result
             path = self.folder / PACKS / f"{row[1]}.pack"
             self.problems.append(Problem(str(path), doc_id, "cache", "cache-corrupt",
@@ -128,10 +130,12 @@ class ShardCache:
             raise EOFError(pack)
         return data
 
-    def put(self, doc_id: str, key: str, value) -> None:
+    def put(self, doc_id: str, key: str, keys, packed: bytes) -> None:
+        """A page's dedup keys and its packed outcome (`pack_outcome`)."""
         if self.pack is None:
             return
-        blob = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        head = zlib.compress(pickle.dumps(keys, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        blob = struct.pack(">II", len(head), zlib.crc32(packed)) + head + packed
         try:
             entry = (doc_id, key, self.name, self.pack.tell(), len(blob))
             self.pack.write(blob)
@@ -178,6 +182,26 @@ class ShardCache:
             except OSError as e:
                 self._off(e)
         return self.entries
+
+
+def pack_outcome(outcome) -> bytes:
+    """A page's outcome as the cache and the map's items file hold it: compressed once, then
+    passed through as bytes (a hit is not unpickled and pickled again: shardmap.py)."""
+    return zlib.compress(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack_outcome(packed: bytes):
+    return pickle.loads(zlib.decompress(packed))
+
+
+def _unpack(blob: bytes) -> tuple:
+    """(dedup keys, packed outcome) of a pack entry: its keys unpickled, its outcome checked
+    (CRC-32) but left packed. Raises for a damaged entry."""
+    size, crc = struct.unpack_from(">II", blob)
+    packed = blob[8 + size:]
+    if zlib.crc32(packed) != crc:
+        raise ValueError("checksum differs")
+    return pickle.loads(zlib.decompress(blob[8:8 + size])), packed
 
 
 def _packs(folder: Path) -> set[str]:
@@ -230,9 +254,10 @@ def _entries(path: Path) -> list[tuple]:
     return out
 
 
-def commit(folder: Path | None, entries_files: list[Path]) -> int:
+def commit(folder: Path | None, entries_files: list[Path], keep: set[str] = frozenset()) -> int:
     """After a complete run: the index becomes exactly the pages of this run (in input order,
-    the first copy of a doc_id wins); packs nobody points at are deleted. Returns `removed`."""
+    the first copy of a doc_id wins); packs nobody points at (neither the index nor, in `keep`,
+    a stored shard's entries: shardcache.py) are deleted. Returns `removed`."""
     if folder is None:
         return 0
 
@@ -242,7 +267,7 @@ def commit(folder: Path | None, entries_files: list[Path]) -> int:
 
     _, removed = _rebuild(folder, entries(), keep_old=False)
     (folder / f"{INDEX}.damaged").unlink(missing_ok=True)
-    used = _packs_in_index(folder)
+    used = _packs_in_index(folder) | set(keep)
     for path in (folder / PACKS).iterdir():
         name = path.name.removesuffix(".pack").removesuffix(".entries")
         if name not in used and not path.name.startswith("."):

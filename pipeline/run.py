@@ -29,19 +29,16 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from . import __version__, pagecache
+from . import __version__, pagecache, shardcache
 from .cache import dependency_versions
-from .dedup_pass import dedup_pass
 from .executors import executor
-from .finalize import finalize_shard
 from .pagecache import CacheStats
 from .pages import Options, process_page  # noqa: F401  (the per-page chain's public names)
 from .plan import plan
 from .progress import Progress
 from .read import discover, file_identity
 from .schemas import SCHEMAS
-from .shardmap import Job, map_shard
-from .tokens import initialise as initialise_tokens
+from .shardmap import Job
 from .write import OutputWriter
 
 
@@ -174,22 +171,22 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             # after the other, each spreading its pages over `jobs` processes, as before sharding.
             shard_jobs, job = 1, replace(job, page_jobs=jobs)
         runner = executor(engine, shard_jobs, scheduler)
-        if shard_jobs <= 1 and job.page_jobs <= 1 and engine == "local":
-            # With workers, each loads jieba's dictionary itself on its first page, at the same
-            # time, rather than this process loading it for them while they wait.
-            progress.loading("dictionaries")  # the bar shows before the wait, not after it
-            initialise_tokens()
+        # jieba's dictionary is loaded by the first page that needs it (tokens.initialise), so a
+        # rerun that processes no page never loads it.
         shards = planned.shards
-        ranges: list = []
-        for shard, info in zip(shards, runner.map(map_shard, shards, (job,), (replace(job, isolate=True, crashed=True),))):
+        infos, ranges = [], []
+        # A shard whose input is unchanged takes its outputs from the cache (shardcache.py).
+        for shard, info in zip(shards, runner.map(shardcache.map_shard, shards, (job,),
+                                                  (replace(job, isolate=True, crashed=True),))):
             progress.shard_done(sum(_piece_bytes(p) for p in shard.pieces), len(shard.pieces), info.documents)
+            infos.append(info)
             ranges += info.ranges
         # Counted by the global pass: a later copy of a page is no page of this run's.
-        summary.cache = dedup_pass(runner, job.work, [s.no for s in shards], options.near, min_parts=jobs)
+        summary.cache = shardcache.decide(runner, job, infos, options.near, min_parts=jobs)
         dropped: Counter[str] = Counter()
         skipped_ns: Counter[str] = Counter()
         counts = Counter()
-        for final in runner.map(finalize_shard, shards, (job, _offsets(ranges))):
+        for final in runner.map(shardcache.finalize_shard, list(zip(shards, infos)), (job, _offsets(ranges))):
             for message in final.messages:
                 progress.say(f"problem: {message}")
             summary.problems += final.problems
@@ -199,7 +196,8 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             skipped_ns.update(final.skipped_ns)
             counts.update(final.counts)
         progress.close()
-        summary.cache.removed = pagecache.commit(cache_dir, [job.work / f"{s.name}.cache" for s in shards])
+        keep = shardcache.commit(cache_dir, infos)
+        summary.cache.removed = pagecache.commit(cache_dir, [job.work / f"{s.name}.cache" for s in shards], keep)
         shutil.rmtree(job.work, ignore_errors=True)
         rows = {name: counts.get(name, 0) for name in SCHEMAS}
         writer.commit(_manifest(files, planned, options, rows, dropped, skipped_ns,

@@ -3,7 +3,8 @@
 Per shard, on any worker: read the shard's pieces, probe the cache (pagecache.py), run the
 per-page chain (pages.py) on what is not cached, and write
 - `<work>/<shard>.items`: every record in input order (a `PageOutcome` per page, its paragraphs'
-  MinHash data removed; redirects, problems, skipped-namespace counts), gzip'd pickles;
+  MinHash data removed, its outcome packed as the cache holds it; redirects, problems,
+  skipped-namespace counts), pickles;
 - `<work>/<shard>.keys`: per page its number in the shard, doc_id, where it was read, what the
   cache found, and per paragraph (para_index, norm_hash, signature, band keys): all that the
   global pass (dedup_pass.py) reads;
@@ -24,7 +25,6 @@ to the child), so the page that killed it becomes a `worker-crash` row and the r
 from __future__ import annotations
 
 import gc
-import gzip
 import pickle
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .cache import page_key
 from .model import Problem, RawPage
-from .pagecache import CacheStats, ShardCache
+from .pagecache import CacheStats, ShardCache, pack_outcome, unpack_outcome
 from .pages import GC_THRESHOLD, TRANSIENT, Options, process_page
 from .parallel import in_kept_child, ordered_map
 from .plan import Shard
@@ -60,11 +60,18 @@ class MapInfo:
     stats: CacheStats = field(default_factory=CacheStats)
     ranges: list[RangeRead] = field(default_factory=list)
     documents: int = 0
+    storable: bool = False  # no transient outcome, no cache problem: may be stored (shardcache.py)
+    key: str = ""  # the shard's identity (shardcache.py), "" without a cache
+    stored: bool = False  # its outputs are in the cache under `key` (stored or reused)
+    reused: bool = False  # taken from the cache, nothing read
+    packs: tuple[str, ...] = ()  # the cache packs its pages' entries point at
 
 
 @dataclass(frozen=True)
 class PageOutcome:
-    """One page's outcome, (DocResult, dropped templates) or a Problem, with what names it."""
+    """One page's outcome, (DocResult, dropped templates) or a Problem, with what names it; the
+    outcome packed (pagecache.pack_outcome: a cache hit is written through as it was read), read
+    with `outcome`."""
 
     no: int  # the page's number in its shard
     source: str
@@ -88,13 +95,17 @@ class _Todo:
     key: str
 
 
-def _from_cache(hit, page: RawPage):
-    """A cached outcome, told which file the page now comes from (dumps are renamed monthly)."""
-    if isinstance(hit, Problem):
-        return replace(hit, source=page.source)
-    result, templates, keys = hit
-    result.document["source"] = page.source
-    return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates, keys
+def outcome(page: PageOutcome):
+    """A page's outcome unpacked, told which file the page now comes from (a cached outcome may
+    be from last month's dump, under another name)."""
+    found = unpack_outcome(page.outcome)
+    if isinstance(found, Problem):
+        return found if found.source == page.source else replace(found, source=page.source)
+    result, templates = found
+    if result.document.get("source") != page.source:
+        result.document["source"] = page.source
+        result = replace(result, problems=[replace(p, source=page.source) for p in result.problems])
+    return result, templates
 
 
 def _crashed(todo: _Todo):
@@ -143,6 +154,9 @@ def _map_shard(shard: Shard, job: Job) -> MapInfo:
     token = job.options.token()
 
     pages: list[tuple] = []  # (place, what the cache found) per page, in order
+    # Whether this shard's outputs may be stored whole (shardcache.py): not if a page timed out
+    # or crashed (it may not next time) or the cache had a problem (its row is in the items).
+    clean = True
 
     def items():
         yield from shard.notes
@@ -153,7 +167,7 @@ def _map_shard(shard: Shard, job: Job) -> MapInfo:
                     hit = cache.get(item.doc_id, key)
                     yield from _drain(cache.problems)
                     pages.append((place(item), cache.last))
-                    yield _Todo(item, key) if hit is None else (item, _from_cache(hit, item))
+                    yield _Todo(item, key) if hit is None else (item, hit)  # (keys, packed outcome)
                 elif isinstance(item, RangeRead):
                     info.ranges.append(item)
                 else:
@@ -163,37 +177,43 @@ def _map_shard(shard: Shard, job: Job) -> MapInfo:
     gc.set_threshold(*GC_THRESHOLD)
     job.work.mkdir(parents=True, exist_ok=True)
     try:
-        with gzip.open(path(job, shard.no, "items"), "wb", compresslevel=1) as out, \
+        with open(path(job, shard.no, "items"), "wb") as out, \
                 open(path(job, shard.no, "keys"), "wb") as keys:
             for item in ordered_map(partial(_work, job.options), items(), job.page_jobs,
                                     needs_work=lambda x: isinstance(x, _Todo),
                                     size_of=lambda x: len(x.page.text) if isinstance(x, _Todo) else 1,
                                     on_crash=_crashed, isolate=job.isolate):
                 if isinstance(item, tuple) and isinstance(item[0], _Todo):
-                    todo, outcome = item
+                    todo, done = item
+                    paras = None
+                    if isinstance(done, tuple):  # the key table goes to the global pass
+                        result, templates, paras = done
+                        done = result, templates
+                    packed = pack_outcome(done)
                     # A timeout or a crash may not happen next time (a longer --page-timeout, a
                     # fix): only real outcomes are cached.
-                    if not (isinstance(outcome, Problem) and outcome.kind in TRANSIENT):
-                        cache.put(todo.page.doc_id, todo.key, outcome)
-                    item = todo.page, outcome
-                if isinstance(item, tuple):  # (RawPage, outcome)
-                    page, outcome = item
+                    if not (isinstance(done, Problem) and done.kind in TRANSIENT):
+                        cache.put(todo.page.doc_id, todo.key, paras, packed)
+                    else:
+                        clean = False
+                    item = todo.page, (paras, packed)
+                if isinstance(item, tuple):  # (RawPage, (dedup keys, packed outcome))
+                    page, (paras, packed) = item
                     no = info.documents
                     where, found = pages[no]
-                    paras = None
-                    if isinstance(outcome, tuple):  # the key table goes to the global pass
-                        result, templates, paras = outcome
-                        outcome = result, templates
                     pickle.dump((no, page.doc_id, where, found, paras), keys, protocol=pickle.HIGHEST_PROTOCOL)
-                    item = PageOutcome(no, page.source, page.doc_id, page.title, outcome)
+                    item = PageOutcome(no, page.source, page.doc_id, page.title, packed)
                     info.documents += 1
                 for record in [*_drain(cache.problems), item]:
+                    if isinstance(record, Problem) and record.stage == "cache":
+                        clean = False
                     pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         gc.set_threshold(*gc_before)
         entries = cache.close()
     path(job, shard.no, "cache").write_bytes(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
     info.stats = cache.stats
+    info.storable = clean and cache.pack is not None and not cache.problems
     return info
 
 
@@ -204,9 +224,8 @@ def _drain(problems: list) -> list:
 
 
 def records(file: Path):
-    """The pickles of an intermediate file, in order (gzip'd or not, by name)."""
-    opener = gzip.open if file.suffix == ".items" else open
-    with opener(file, "rb") as f:
+    """The pickles of an intermediate file, in order."""
+    with open(file, "rb") as f:
         while True:
             try:
                 yield pickle.load(f)

@@ -100,6 +100,7 @@ class PartWriter:
         self.csv_files: dict[str, tuple] = {}  # name -> (open file, csv.writer)
         self.counts: dict[str, int] = {name: 0 for name in SCHEMAS}
         self.made: set[Path] = set()
+        self.wide: list[str] = []  # wide tables written, relative to `tmp`
 
     def add(self, name: str, rows: list[dict]) -> None:
         if not rows:
@@ -110,7 +111,8 @@ class PartWriter:
             self._flush(name)
 
     def add_wide_table(self, doc_id: str, index: int, columns: list[str], rows: list[list[str]]) -> None:
-        path = self.tmp / wide_csv_path(doc_id, index)
+        rel = wide_csv_path(doc_id, index)
+        path = self.tmp / rel
         if path.parent not in self.made:  # one mkdir (and one check) per folder, not per table
             if not inside(self.tmp / "tables", path.parent):  # never, by construction: a guard
                 raise ValueError(f"table path outside the output folder: {path}")
@@ -122,6 +124,7 @@ class PartWriter:
         w.writerow([defuse(c) for c in columns])
         w.writerows([[defuse(c) for c in row] for row in rows])
         path.write_bytes(text.getvalue().encode("utf-8"))  # no text-file layer (codec set-up) per table
+        self.wide.append(rel)
 
     def _flush(self, name: str) -> None:
         schema = SCHEMAS[name]
@@ -146,6 +149,11 @@ class PartWriter:
         for closable in [*self.writers.values(), *(f for f, _ in self.csv_files.values())]:
             closable.close()
         return self.counts
+
+    def files(self) -> list[str]:
+        """Every file this writer made, relative to `tmp` (parts first, then wide tables)."""
+        return ([f"{name}.parquet/part-{self.part}.parquet" for name in self.writers]
+                + [f"csv-parts/{name}/{self.part}.csv" for name in self.csv_files] + self.wide)
 
     def abort(self) -> None:
         for closable in [*self.writers.values(), *(f for f, _ in self.csv_files.values())]:

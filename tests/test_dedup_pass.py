@@ -184,10 +184,10 @@ def test_dask_decides_the_same():
 def test_parallel_pass_equals_the_sequential_one_on_the_golden_inputs(tmp_path, monkeypatch):
     """All golden inputs in one run (pages repeated across cases: duplicate pages, exact and near
     repeats across documents); each partition count's decisions compared with the reference's."""
-    real = pipeline.run.dedup_pass
+    real = pipeline.dedup_pass.dedup_pass
     compared = []
 
-    def both(runner, work, shards, near, min_parts=1):
+    def both(runner, work, shards, near, min_parts=1, reused=frozenset()):
         reference = tmp_path / "reference"
         reference.mkdir()
         for no in shards:
@@ -200,7 +200,7 @@ def test_parallel_pass_equals_the_sequential_one_on_the_golden_inputs(tmp_path, 
         compared.append(sum(len(d) if isinstance(d, dict) else 1 for page in expected.values() for d in page.values()))
         return stats
 
-    monkeypatch.setattr(pipeline.run, "dedup_pass", both)
+    monkeypatch.setattr(pipeline.dedup_pass, "dedup_pass", both)
     inputs = sorted({ROOT / p for case in cases().values() for p in case["inputs"]})
     pipeline.run.run(inputs, tmp_path / "out", quiet=True)
     assert compared and compared[0] > 10, compared  # duplicates were compared

@@ -221,6 +221,19 @@ def test_dask_and_local_give_identical_outputs_on_a_multistream_dump(cluster, du
     _same(tmp_path / "local", tmp_path / "dask")
 
 
+def test_dask_reuses_the_shards_a_local_run_stored(cluster, dump, small_shards, tmp_path):
+    cache = tmp_path / "cache"
+    run([dump], tmp_path / "local", quiet=True, cache_dir=cache)
+    stored = {p: p.stat().st_mtime_ns for p in (cache / "shards").rglob("*") if p.is_file()}
+    summary = run([dump], tmp_path / "dask", quiet=True, cache_dir=cache, engine="dask",
+                  scheduler=cluster[0].scheduler_address)
+    assert (summary.cache.new, summary.cache.changed, summary.cache.unchanged) == (0, 0, summary.documents)
+    # Every shard taken whole from the cache: nothing stored again, nothing else stored.
+    assert len(stored) > 3 * 4 and stored == {p: p.stat().st_mtime_ns for p in (cache / "shards").rglob("*")
+                                              if p.is_file()}
+    _same(tmp_path / "local", tmp_path / "dask")
+
+
 def _patch_parse():
     pages.parse = _crash_on_slow
     parallel.forget_children()  # a worker keeps its page child: fork one that has the patch
