@@ -286,6 +286,8 @@ def to_variant(text: str, variant: str, rules: tuple[ConversionRule, ...] = (),
     """The text as a reader of `variant` sees it on the wiki; `source` is the page's own
     variant (see `_opencc`)."""
     pattern, mapping = _rule_pattern(rules, variant)
+    if pattern is None and "-{" not in text:  # most texts: no markup, no page rules
+        return opencc_convert(text, variant, source)
     out = []
     for part in split_markup(text):
         if isinstance(part, Markup):
