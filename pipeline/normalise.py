@@ -18,8 +18,8 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from .convert import (CLASSES, CODE_END, CODE_START, HAN, Markup, is_han, strip_markup, to_original,
-                      to_variant, unmark_code)
+from .convert import (CODE_END, CODE_START, HAN, Markup, class_counts, is_han, strip_markup,
+                      to_original, to_variant, unmark_code)
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
 
 _WS = re.compile(r"\s+")
@@ -50,8 +50,7 @@ def collapse(text: str) -> str:
 @lru_cache(maxsize=8192)  # a paragraph is classified for its document and again for its row
 def _script_counts(text: str) -> tuple[int, int, int]:
     """(Han characters, Traditional ones, Simplified ones: the shared 里 counts as Simplified)."""
-    classes = text.translate(CLASSES)
-    return len(classes) - classes.count("-"), classes.count("1"), classes.count("2") + classes.count("3")
+    return class_counts(text)
 
 
 def script_of(*texts: str) -> str:
@@ -192,8 +191,8 @@ def source_variant_of(doc: Document) -> str:
     text = "".join(texts)
     if is_japanese(text):
         return "ja"
-    classes = text.translate(CLASSES)
-    return "zh-hant" if classes.count("1") > classes.count("2") + classes.count("3") else "zh-hans"
+    _, trad, simp = class_counts(text)
+    return "zh-hant" if trad > simp else "zh-hans"
 
 
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
