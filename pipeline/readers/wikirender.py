@@ -62,13 +62,16 @@ _LEFTOVER_TAG = re.compile(
     r"templatestyles|section|mark|bdi|wbr)\b[^<>]*>", re.I)
 
 
-@dataclass(frozen=True)
+# Not frozen: a Piece is made for every text node of every page (frozen dataclasses set each
+# field through object.__setattr__, about three times the cost), and lives only until the
+# assembler reads it. Nothing changes one after it is made (`replace` makes a new one).
+@dataclass(slots=True)
 class Piece:
     text: str
     links: tuple[Link, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LineBreak(Piece):
     """`<br>`: a space in running text; between the entries of an infobox value, a separator."""
 
