@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import opencc
 
 from .model import ConversionRule
@@ -117,6 +118,27 @@ class _Classes(dict):
 
 
 CLASSES = _Classes()
+# The same classes by code point (0: not yet looked up; else the class character's code), so a
+# long text is counted in a few numpy passes instead of a dictionary look-up per character.
+_CLASS_CODES = np.zeros(0x110000, dtype=np.uint8)
+_NUMPY_FROM = 200  # characters; below, `str.translate` is the quicker
+
+
+def class_counts(text: str) -> tuple[int, int, int]:
+    """(Han characters, Traditional ones, Simplified ones) of `text`, as counted in
+    `text.translate(CLASSES)`: the characters not "-", those "1", those "2" or "3"."""
+    if len(text) < _NUMPY_FROM:
+        classes = text.translate(CLASSES)
+        return len(classes) - classes.count("-"), classes.count("1"), classes.count("2") + classes.count("3")
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    found = _CLASS_CODES[codes]
+    if not found.all():
+        for code in np.unique(codes[found == 0]).tolist():
+            _CLASS_CODES[code] = ord(CLASSES[code])
+        found = _CLASS_CODES[codes]
+    counts = np.bincount(found, minlength=ord("3") + 1)
+    return (len(codes) - int(counts[ord("-")]), int(counts[ord("1")]),
+            int(counts[ord("2")] + counts[ord("3")]))
 # A shared character next to a Traditional-only one belongs to a Traditional word written into
 # Simplified text (峇里島 in 在峇里島举行, 歐幾里得 beside 给出): it is not converted.
 _KEEP = re.compile(r"(?<=1)3+|3+(?=1)")
@@ -286,6 +308,8 @@ def to_variant(text: str, variant: str, rules: tuple[ConversionRule, ...] = (),
     """The text as a reader of `variant` sees it on the wiki; `source` is the page's own
     variant (see `_opencc`)."""
     pattern, mapping = _rule_pattern(rules, variant)
+    if pattern is None and "-{" not in text:  # most texts: no markup, no page rules
+        return opencc_convert(text, variant, source)
     out = []
     for part in split_markup(text):
         if isinstance(part, Markup):

@@ -37,9 +37,31 @@ class _Dropped(dict):
 _DROPPED = _Dropped()
 
 
+class _Compatible(dict):
+    """A `str.translate` table from each character to its own NFKC form (full-width `，` to `,`,
+    `Ａ` to `A`), filled in as characters are first seen."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = unicodedata.normalize("NFKC", chr(code))
+        return self[code]
+
+
+_COMPATIBLE = _Compatible()
+
+
+def nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, mostly by one `str.translate`, which is about
+    twice as fast on Chinese text (its full-width punctuation is not NFKC). Exact: each
+    character replaced by its own NFKC form leaves the text's NFKC unchanged, so when the
+    result is already normalised it is the text's NFKC; otherwise (combining marks that
+    compose across characters, Hangul jamo) the text is normalised as a whole."""
+    mapped = text.translate(_COMPATIBLE)
+    return mapped if unicodedata.is_normalized("NFKC", mapped) else unicodedata.normalize("NFKC", text)
+
+
 def dedup_text(text: str) -> str:
     """The normalised form the key hashes: NFKC, Simplified, no spaces or punctuation."""
-    folded = converter("t2s.json").convert(unicodedata.normalize("NFKC", text))
+    folded = converter("t2s.json").convert(nfkc(text))
     return folded.translate(_DROPPED).lower()
 
 

@@ -18,8 +18,8 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from .convert import (CLASSES, CODE_END, CODE_START, HAN, Markup, is_han, strip_markup, to_original,
-                      to_variant, unmark_code)
+from .convert import (CODE_END, CODE_START, HAN, Markup, class_counts, is_han, strip_markup,
+                      to_original, to_variant, unmark_code)
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
 
 _WS = re.compile(r"\s+")
@@ -50,8 +50,7 @@ def collapse(text: str) -> str:
 @lru_cache(maxsize=8192)  # a paragraph is classified for its document and again for its row
 def _script_counts(text: str) -> tuple[int, int, int]:
     """(Han characters, Traditional ones, Simplified ones: the shared 里 counts as Simplified)."""
-    classes = text.translate(CLASSES)
-    return len(classes) - classes.count("-"), classes.count("1"), classes.count("2") + classes.count("3")
+    return class_counts(text)
 
 
 def script_of(*texts: str) -> str:
@@ -104,14 +103,10 @@ def fullwidth_punct(text: str) -> str:
     return "".join(chars)
 
 
-# Link anchors, cell values and headings repeat a lot within and across pages; both functions are
-# pure, so their results are kept (bounded).
-@lru_cache(maxsize=8192)
 def _original(text: str, source_variant: str) -> str:
     return collapse(unmark_code(to_original(text, source_variant)))
 
 
-@lru_cache(maxsize=8192)
 def _target(text: str, variant: str, rules: tuple, source_variant: str) -> str:
     text = collapse(to_variant(text, variant, rules, source_variant))
     wide = fullwidth_punct(text)
@@ -120,25 +115,40 @@ def _target(text: str, variant: str, rules: tuple, source_variant: str) -> str:
     return text if wide is text else collapse(wide)  # "A ,亞" -> "A ，亞" -> "A，亞"
 
 
+# Link anchors, cell values and headings repeat a lot within and across pages (half of the
+# short texts of the bench dump are repeats); the functions are pure, so their results are kept.
+# Long texts (paragraphs) seldom repeat and would only push the short ones out.
+SHORT = 120
+_short_original = lru_cache(maxsize=1 << 16)(_original)
+_short_target = lru_cache(maxsize=1 << 16)(_target)
+
+
+@lru_cache(maxsize=1 << 15)  # links repeat across pages (a country, a year) about 2:1
+def _link(link: Link, variant: str, rules: tuple, source_variant: str) -> Link:
+    n = Normaliser(variant, source_variant, rules)
+    return replace(link, anchor_original=n.original(link.anchor_original),
+                   anchor=n.target(link.anchor_original))
+
+
 class Normaliser:
     """Holds the per-document settings so each text field is one call."""
 
     def __init__(self, variant: str, source_variant: str, rules):
         self.variant = variant
         self.source_variant = source_variant
-        self.rules = tuple(rules)
+        self.rules = rules if type(rules) is tuple else tuple(rules)
 
     def original(self, text: str) -> str:
-        return _original(text, self.source_variant)
+        return (_short_original if len(text) <= SHORT else _original)(text, self.source_variant)
 
     def target(self, text: str) -> str:
         if self.source_variant == "ja":
             return self.original(text)
-        return _target(text, self.variant, self.rules, self.source_variant)
+        return (_short_target if len(text) <= SHORT else _target)(text, self.variant, self.rules,
+                                                                 self.source_variant)
 
     def link(self, link: Link) -> Link:
-        return replace(link, anchor_original=self.original(link.anchor_original),
-                       anchor=self.target(link.anchor_original))
+        return _link(link, self.variant, self.rules, self.source_variant)
 
     def links(self, links) -> tuple[Link, ...]:
         return tuple(self.link(x) for x in links)
@@ -181,8 +191,8 @@ def source_variant_of(doc: Document) -> str:
     text = "".join(texts)
     if is_japanese(text):
         return "ja"
-    classes = text.translate(CLASSES)
-    return "zh-hant" if classes.count("1") > classes.count("2") + classes.count("3") else "zh-hans"
+    _, trad, simp = class_counts(text)
+    return "zh-hant" if trad > simp else "zh-hans"
 
 
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")

@@ -369,16 +369,41 @@ def _tfidf() -> tuple[dict[str, float], float, frozenset[str]]:
     return idf, sorted(idf.values())[len(idf) // 2], STOP_WORDS
 
 
+# What keywords() needs to know of each distinct token, decided once per process (the same words
+# recur on every page; judging them again per page was most of its time): its IDF (> 0) if it is
+# a candidate, -1.0 if it only counts in the total (no letter), 0.0 if it does not count at all
+# (one character, a stop word).
+_judged: dict[str, float] = {}
+MAX_JUDGED = 1 << 18  # distinct tokens remembered (some 30 MB); then it starts again
+
+
+def _judge(token: str) -> float:
+    idf, median, stop = _tfidf()
+    if len(token.strip()) < 2 or token.lower() in stop:
+        value = 0.0
+    elif not _LETTER.search(token):
+        value = -1.0
+    else:
+        value = idf.get(token, median)  # every IDF is positive
+    if len(_judged) >= MAX_JUDGED:
+        _judged.clear()
+    _judged[token] = value
+    return value
+
+
 def keywords(tokens: list[str], top: int = KEYWORDS) -> list[tuple[str, float]]:
     """(keyword, weight) by TF-IDF, highest first; ties broken by the keyword for determinism."""
-    idf, median, stop = _tfidf()
-    counts = {t: n for t, n in Counter(tokens).items()  # each distinct token judged once
-              if len(t.strip()) >= 2 and t.lower() not in stop}
-    total = sum(counts.values())
-    if not total:
-        return []
+    counts = Counter(tokens)  # each distinct token judged once
+    words = list(counts)
+    values = list(map(_judged.get, words))
+    if None in values:
+        values = [_judge(w) if v is None else v for w, v in zip(words, values)]
     # Tokens without a letter still count in `total`, as in jieba, so the weights stay jieba's;
     # they are just not candidates.
-    scored = [(w, n / total * idf.get(w, median)) for w, n in counts.items() if _LETTER.search(w)]
-    best = heapq.nsmallest(top, scored, key=lambda kv: (-kv[1], kv[0]))  # = sorted(...)[:top]
-    return [(w, round(s, 6)) for w, s in best]
+    total = sum([n for n, v in zip(counts.values(), values) if v])
+    if not total:
+        return []
+    # (-weight, word): the smallest first, ties broken by the word, as sorted(...)[:top]
+    best = heapq.nsmallest(top, [(-(n / total * v), w)
+                                 for w, n, v in zip(words, counts.values(), values) if v > 0])
+    return [(w, round(-s, 6)) for s, w in best]

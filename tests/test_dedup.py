@@ -16,6 +16,25 @@ def test_key_ignores_script_width_and_punctuation():
     assert dedup_key("亚太") != dedup_key("亚洲")
 
 
+# Characters whose NFKC depends on their neighbours or differs from their own: combining marks
+# that compose with the letter before (e + ́ -> é) or reorder, Hangul jamo that compose into
+# syllables, full-width forms, ligatures, compatibility ideographs, and plain Chinese.
+_NFKC_HARD = st.text(alphabet=st.sampled_from(
+    "aeiouAEKn\u0301\u0308\u0327\u0323\u0345\u05b0\u0f71\u0f72\u1100\u1161\u11a8\uac00"
+    "\u3099\u309a\u304b\u30cf\uff76\uff9e\uff0c\uff08\uff21\ufb01\u2460\u3000\u212b"
+    "\uf900\u2f00\u0b47\u0b3e\u00c5\u1e0b\u0307中文，。"), max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_NFKC_HARD, st.text(max_size=30)))
+def test_nfkc_by_translate_is_unicodedatas(text):
+    import unicodedata
+
+    from pipeline.dedup import nfkc
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
 def _result(doc_id, texts):
     rows = [{"doc_id": doc_id, "para_index": i, "section": "", "text_original": t,
              "norm_hash": dedup_key(t)} for i, t in enumerate(texts)]

@@ -84,6 +84,32 @@ def test_same_tree_as_mwparserfromhell_on_generated_wikitext(text):
     _same_tree(text)
 
 
+def _codes(x):
+    """Every Wikicode in a tree (node fields, attributes, parameters), recursively."""
+    if isinstance(x, Wikicode):
+        yield x
+        for n in x.nodes:
+            yield from _codes(n)
+    elif isinstance(x, (Node, Attribute, Parameter)):
+        for v in vars(x).values():
+            yield from _codes(v)
+    elif isinstance(x, list):
+        for v in x:
+            yield from _codes(v)
+
+
+def test_source_is_str_of_every_wikicode_of_both_trees():
+    """`leantree.source` (the renderer's shortcut for a one-Text name or title) is `str()`, on
+    the lean tree and on the library's."""
+    checked = 0
+    for _, text in PAGES[:60]:
+        for tree in (leantree.parse(text), mwparserfromhell.parse(text)):
+            for code in _codes(tree):
+                assert leantree.source(code) == str(code)
+                checked += 1
+    assert checked > 10000
+
+
 def test_same_rows_with_the_library_tree(monkeypatch):
     """The pipeline's rows, page by page, with the lean builder and with the library's."""
     pages = [RawPage("x", f"d{i}", "wikitext", text) for i, (_, text) in enumerate(PAGES[:80])]

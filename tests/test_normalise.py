@@ -209,3 +209,16 @@ def test_categories_stay_as_written_and_are_converted_beside():
     assert out.categories == ("2012年建立的組織", "區域主義 (國際關係)")
     assert out.categories_display == ("2012年建立的组织", "区域主义（国际关系）")
     assert normalise_document(doc, "zh-tw").categories_display == ("2012年建立的組織", "區域主義（國際關係）")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("中国國里裡于於后後台臺着著發发這这 aé1，\U00020000\ud800"), max_size=600))
+def test_class_counts_are_those_of_the_translated_classes(text):
+    """convert.class_counts (numpy over code points for long texts) counts what
+    text.translate(CLASSES) shows, for short and long texts alike."""
+    from pipeline.convert import CLASSES, class_counts
+
+    for t in (text, text * 3):
+        classes = t.translate(CLASSES)
+        assert class_counts(t) == (len(classes) - classes.count("-"), classes.count("1"),
+                                   classes.count("2") + classes.count("3"))

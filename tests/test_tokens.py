@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import jieba
@@ -180,6 +181,31 @@ def test_keywords_have_no_numbers_or_punctuation_but_keep_jiebas_weights():
     assert ours == sorted(((w, round(s, 6)) for w, s in jieba_tags if re.search(r"[^\W\d_]", w)),
                           key=lambda kv: (-kv[1], kv[0]))
     assert [w for w, _ in ours] == ["联盟", "太平洋", "HTML5", "智利"]
+
+
+def test_keywords_are_jiebas_tf_idf_on_the_corpus_whatever_the_cache_of_judged_tokens_holds(monkeypatch):
+    """keywords() remembers what it decided of each token across pages (tokens._judged): the
+    result is jieba's TF-IDF (letters only, ties by word) computed afresh, also when that memory
+    is emptied mid-page."""
+    import jieba.analyse
+
+    from pipeline import tokens
+
+    t = jieba.analyse.default_tfidf
+    lines = _corpus_lines()
+    pages = [[tok for line in lines[i:i + 40] for tok in _tokens(line)] for i in range(0, 2000, 40)]
+    for size in (1 << 18, 7):
+        monkeypatch.setattr(tokens, "MAX_JUDGED", size)
+        tokens._judged.clear()
+        for page in pages + pages:  # the second time from memory
+            counts = {w: n for w, n in Counter(page).items()
+                      if len(w.strip()) >= 2 and w.lower() not in t.stop_words}
+            total = sum(counts.values())
+            scored = [(w, n / total * t.idf_freq.get(w, t.median_idf)) for w, n in counts.items()
+                      if re.search(r"[^\W\d_]", w)]
+            expected = [(w, round(s, 6)) for w, s in sorted(scored, key=lambda kv: (-kv[1], kv[0]))[:20]]
+            assert keywords(page) == expected
+        assert len(tokens._judged) <= size
 
 
 def test_tfidf_data_is_jiebas():

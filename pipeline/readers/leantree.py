@@ -52,6 +52,15 @@ def parse(text: str) -> Wikicode:
         return mwparserfromhell.parse(text)
 
 
+def source(code: Wikicode) -> str:
+    """`str(code)`, without a call per node for what is usually one Text node (a tag's,
+    template's or parameter's name, a link's title): the renderer asks for those all the time."""
+    nodes = code._nodes
+    if len(nodes) == 1 and type(nodes[0]) is Text:
+        return nodes[0]._value
+    return str(code)
+
+
 def _code(nodes: list) -> Wikicode:
     code = _new(Wikicode)
     code._nodes = nodes

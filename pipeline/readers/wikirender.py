@@ -30,6 +30,7 @@ from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HT
 from ..convert import protect_code
 from ..model import InfoboxField, Link
 from . import leantree
+from .leantree import source
 from . import templates as T
 from .templates import CATEGORY_NS, CODE_TAGS, FILE_NS, LIST_TAGS, RAW_TAGS, SKIP_TAGS
 from .links import title_of
@@ -45,6 +46,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _MASK = str.maketrans({"{": "\ue011", "}": "\ue012", "[": "\ue013", "]": "\ue014", "'": "\ue015"})
 _UNMASK = str.maketrans({v: chr(k) for k, v in _MASK.items()})
 _MASKED = re.compile("[\ue011-\ue015]")
+# A character some step of finish() acts on (tag, magic word, stray markup, pipe, mask).
+_UNFINISHED = re.compile("[<_{}\\[\\]'\ue000\ue011-\ue015]")
 _SCRIPTABLE = re.compile(r"[0-9+\-−=()]{1,6}")
 _SUPER = str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾")
 _SUB = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
@@ -59,13 +62,16 @@ _LEFTOVER_TAG = re.compile(
     r"templatestyles|section|mark|bdi|wbr)\b[^<>]*>", re.I)
 
 
-@dataclass(frozen=True)
+# Not frozen: a Piece is made for every text node of every page (frozen dataclasses set each
+# field through object.__setattr__, about three times the cost), and lives only until the
+# assembler reads it. Nothing changes one after it is made (`replace` makes a new one).
+@dataclass(slots=True)
 class Piece:
     text: str
     links: tuple[Link, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LineBreak(Piece):
     """`<br>`: a space in running text; between the entries of an infobox value, a separator."""
 
@@ -103,6 +109,8 @@ def finish(text: str) -> str:
     that did not parse (unbalanced `{{`, `]]`, `'''`, known tags) removed. The content of
     <math>, <code>, <nowiki> and the like is not markup: its braces, brackets and quotes
     (`\\frac{\\overline{HB}}{a}`, `f''`) arrive masked and are restored here."""
+    if not _UNFINISHED.search(text):  # most text: one scan instead of four
+        return text
     text = _LEFTOVER_TAG.sub("", text) if "<" in text else text
     text = _STRAY.sub("", _MAGIC.sub("", text)).replace(PIPE, "|")
     return text.translate(_UNMASK) if _MASKED.search(text) else text
@@ -145,7 +153,10 @@ _ENDS_CLAUSE = "，。、；：,;:"
 def _namespace(node: Wikilink) -> tuple[str, bool]:
     """A wikilink's namespace (lower case, "_" as space, "" for none) and whether it starts
     with ":"."""
-    raw = str(node.title).replace(PIPE, "|").strip()
+    return _namespace_of(source(node.title).replace(PIPE, "|").strip())
+
+
+def _namespace_of(raw: str) -> tuple[str, bool]:
     prefix, sep, _ = raw.lstrip(":").partition(":")
     return (" ".join(prefix.replace("_", " ").split()).lower() if sep else ""), raw.startswith(":")
 
@@ -240,8 +251,8 @@ class Renderer:
             out.append(Piece(str(node)))
 
     def wikilink(self, node: Wikilink, out: list) -> None:
-        raw = str(node.title).replace(PIPE, "|").strip()
-        ns, colon = _namespace(node)
+        raw = source(node.title).replace(PIPE, "|").strip()
+        ns, colon = _namespace_of(raw)
         prefix, sep, rest = raw.lstrip(":").partition(":")
         if ns in self.file_ns and not colon:
             out.append(Dropped())
@@ -268,7 +279,7 @@ class Renderer:
         out.append(Piece(text, (Link(text, url, "external"),)))
 
     def tag(self, node: Tag, out: list) -> None:
-        name = str(node.tag).strip().lower()
+        name = source(node.tag).strip().lower()
         markup = node.wiki_markup
         if name in LIST_TAGS and markup:
             out.append(ListMark(markup))
@@ -295,25 +306,27 @@ class Renderer:
             self.stream(node.contents, out)
 
     def template(self, node: Template, out: list) -> None:
-        if ":" in str(node.name) and T.key_of(str(node.name)) in T.COLON_FUNCTIONS:
+        name = source(node.name)
+        if ":" in name and T.key_of(name) in T.COLON_FUNCTIONS:
             node = _colon_argument(node)
-        key = T.key_of(str(node.name))
+            name = source(node.name)
+        key = T.key_of(name)
         if key in T.TITLE_WORDS and self.title:
             out.append(Piece(T.page_name(key, self.title)))
             return
-        fate, kind = T.classify(str(node.name), lambda: _fields_on_own_lines(node))
+        fate, kind = T.classify(name, lambda: _fields_on_own_lines(node))
         if kind == "noteta":
             self.noteta.append(node)
         elif kind == "displaytitle":
-            value = str(node.name).split(":", 1)[1] if ":" in str(node.name) else ""
+            value = name.split(":", 1)[1] if ":" in name else ""
             self.displaytitle.append(self.text_of(leantree.parse(value)).strip())
         elif fate == "infobox":
             self.read_infobox(node)
         else:
-            render = T.renderer_of(str(node.name))
+            render = T.renderer_of(name)
             parts = render(self.args(node)) if render else None
             if parts is None:
-                self.dropped[T.normalise_name(str(node.name))] += 1
+                self.dropped[T.normalise_name(name)] += 1
                 out.append(Dropped())
                 return
             for part in parts:
@@ -327,7 +340,7 @@ class Renderer:
         out.append(Dropped())
 
     def args(self, node: Template) -> T.Args:
-        names = {str(p.name).strip() for p in node.params}
+        names = {source(p.name).strip() for p in node.params}
         positional = max((int(n) for n in names if n.isdigit() and len(n) < 4), default=0)
         cache: dict[str, str] = {}
 

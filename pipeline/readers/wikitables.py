@@ -23,6 +23,7 @@ from mwparserfromhell.wikicode import Wikicode
 from ..grid import GridCell, span_value
 from ..model import Link
 from . import templates as T
+from .leantree import source
 
 # "| {{KIR}} || {{MHL}} </tr>": a row ended by a literal </tr> and the next cells written without
 # "|-". MediaWiki passes the tag through and the browser starts a new row at the next cell.
@@ -44,12 +45,12 @@ def _children(tag: Tag) -> list:
 
 
 def _is_tag(node, *names: str) -> bool:
-    return isinstance(node, Tag) and str(node.tag).strip().lower() in names
+    return isinstance(node, Tag) and source(node.tag).strip().lower() in names
 
 
 def _attr(tag: Tag, name: str) -> str | None:
     for a in tag.attributes:
-        if str(a.name).strip().lower() == name:
+        if source(a.name).strip().lower() == name:
             return str(a.value) if a.value is not None else ""
     return None
 
@@ -68,7 +69,7 @@ def _bold(nodes: list) -> bool:
 def _status_template_split(nodes: list) -> tuple[dict[str, str], list] | None:
     """(attributes, content nodes) when a status template sits after attribute-like text."""
     for i, node in enumerate(nodes):
-        if isinstance(node, Template) and T.key_of(str(node.name)) in T.CELL_TEMPLATES:
+        if isinstance(node, Template) and T.key_of(source(node.name)) in T.CELL_TEMPLATES:
             before = nodes[:i]
             if not all(isinstance(n, Text) for n in before):
                 return None
@@ -106,7 +107,7 @@ class _TableReader:
                 attrs, nodes = split
                 rowspan, colspan = attrs.get("rowspan"), attrs.get("colspan")
         text, links = self.render(nodes)
-        header = str(tag.tag).strip().lower() == "th"
+        header = source(tag.tag).strip().lower() == "th"
         return GridCell(text.strip(), links, header, span_value(rowspan), span_value(colspan), _bold(nodes))
 
     def caption(self, tag: Tag) -> tuple[str, tuple[Link, ...]]:
