@@ -242,6 +242,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def _busy(worker: int) -> float:
+    """CPU seconds of a worker and its children (a Dask worker runs its shards in a child)."""
+    return _cpu_seconds(worker) + sum(map(_cpu_seconds, _children(worker)))
+
+
 def _start(tmp_path: Path, busy: float = 0.0, engine: str = "local", group: bool = False
            ) -> tuple[subprocess.Popen, set[int]]:
     """A --jobs 2 run, once both workers exist and have each spent `busy` CPU seconds (jieba's
@@ -256,10 +261,10 @@ def _start(tmp_path: Path, busy: float = 0.0, engine: str = "local", group: bool
     while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
         workers = _children(proc.pid)
         time.sleep(0.05)
-    while min((_cpu_seconds(w) for w in workers), default=0) < busy and time.monotonic() < deadline:
+    while min(map(_busy, workers), default=0) < busy and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None and len(workers) >= 2, "the run ended before it could be stopped"
-    assert min(_cpu_seconds(w) for w in workers) >= busy, "the workers never got busy"
+    assert min(map(_busy, workers)) >= busy, "the workers never got busy"
     return proc, workers
 
 
