@@ -88,8 +88,8 @@ def _from_cache(hit, page: RawPage):
     if isinstance(hit, Problem):
         return replace(hit, source=page.source)
     result, templates, keys = hit
-    result.document["source"] = page.source
-    return replace(result, problems=[replace(p, source=page.source) for p in result.problems]), templates, keys
+    return replace(result, document=replace(result.document, source=page.source),
+                   problems=[replace(p, source=page.source) for p in result.problems]), templates, keys
 
 
 def _crashed(todo: _Todo):
