@@ -19,7 +19,7 @@ from typing import Union
 # The rows of errors.parquet and redirects.parquet are records every stage makes; declared with
 # the other output rows.
 from .rows import (DocumentRow, InfoboxRow, KeywordRow, LinkRow, MemberRow, ParagraphRow, Problem,
-                   Redirect, TableCellRow, TableRow)
+                   Redirect, TableCellRow, TableRow, pack, unpack)
 
 Section = tuple[str, ...]  # heading path, outermost first; () for the lead
 
@@ -174,3 +174,17 @@ class DocResult:
     infobox: list[InfoboxRow] = field(default_factory=list)
     keywords: list[KeywordRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    def __reduce__(self):
+        # Each list of rows as tuples (rows.pack): DocResults are pickled into the intermediate
+        # files and the page cache, and rows pickled one by one made that much slower.
+        return _docresult, (self.doc_id, self.document, self.wide_tables, self.problems,
+                            *(pack(getattr(self, name)) for name in _ROW_LISTS))
+
+
+_ROW_LISTS = ("paragraphs", "tables", "table_cells", "members", "links", "infobox", "keywords")
+
+
+def _docresult(doc_id, document, wide_tables, problems, *packed) -> DocResult:
+    return DocResult(doc_id, document, wide_tables=wide_tables, problems=problems,
+                     **{name: unpack(rows) for name, rows in zip(_ROW_LISTS, packed)})

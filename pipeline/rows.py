@@ -13,13 +13,60 @@ path joined with " > " ("" for the lead); indexes start at 0; list columns are t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, fields
+from itertools import repeat
+from operator import attrgetter
 
 DOC_ID = ("stable id: file path under the input root without extension, or wiki/page_id "
           "(e.g. zhwiki/123) for dumps")
 SECTION = "heading path, outermost first, joined with ' > '; '' for the lead"
 
-record = dataclass(frozen=True)
+
+def record(cls: type) -> type:
+    """A frozen dataclass whose __init__ sets the instance's whole __dict__ in one step.
+
+    dataclasses' own frozen __init__ calls object.__setattr__ once per field (the frozen
+    __setattr__ refuses plain assignment): about four times the cost of the dict literal a row
+    used to be, and a cold run builds some 200,000 rows. The same signature (every column given,
+    by keyword or in order); everything else (eq, repr, replace, pickling) is dataclasses'.
+    """
+    cls = dataclass(frozen=True, init=False)(cls)
+    names = [f.name for f in fields(cls)]
+    code = (f"def __init__(self, {', '.join(names)}):\n"
+            f"    _set(self, '__dict__', {{{', '.join(f'{n!r}: {n}' for n in names)}}})\n")
+    namespace: dict = {}
+    exec(code, {"_set": object.__setattr__}, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    VALUES[cls] = attrgetter(*names)
+    return cls
+
+
+VALUES: dict[type, attrgetter] = {}  # record class -> a row's values, in column order, as a tuple
+
+
+def pack(rows: list) -> tuple[type, list[dict]] | None:
+    """Rows of one record class as (class, each row's __dict__): how a list of rows is pickled
+    (DocResult). A record pickled as itself costs several times the dict it replaced (a NEWOBJ
+    and a BUILD per row); this way, about the same."""
+    if not rows:
+        return None
+    cls = type(rows[0])
+    if len(set(map(type, rows))) > 1:
+        raise TypeError(f"rows of several kinds: {sorted({type(r).__name__ for r in rows})}")
+    return cls, list(map(vars, rows))
+
+
+def unpack(packed: tuple[type, list[dict]] | None) -> list:
+    """The rows again: each a new instance given its __dict__, as its __init__ does."""
+    if packed is None:
+        return []
+    cls, states = packed
+    rows = list(map(object.__new__, repeat(cls, len(states))))
+    deque(map(object.__setattr__, rows, repeat("__dict__"), states), maxlen=0)  # C-level loops
+    return rows
 
 
 def described(doc: str, nullable: bool = True):
@@ -35,7 +82,7 @@ class DocumentRow:
     title: str | None = described("title in the target variant")
     title_original: str = described("title as the source wrote it")
     script: str | None = described("hans | hant | mixed | none (no Han characters), over the document's own text; "
-                                "ja for a Japanese page, whose text is its text_original")
+                                   "ja for a Japanese page, whose text is its text_original")
     categories: tuple[str, ...] = described(
         "category names without the namespace prefix, in page order, as written: "
         "they are page titles, so they keep the source's script whatever --variant says")
@@ -65,9 +112,9 @@ class ParagraphRow:
     text_original: str = described("cleaned text in the source's script")
     script: str = described("hans | hant | mixed | none, of text_original")
     norm_hash: str | None = described("dedup key: sha1 of the NFKC, Simplified-folded text without whitespace "
-                                   "and punctuation (16 hex)")  # None until dedup.page_keys
+                                      "and punctuation (16 hex)")  # None until dedup.page_keys
     tokens: tuple[str, ...] = described("jieba tokens of text (entity names on the page and accented Latin, "
-                                     "Cyrillic or Greek words kept whole; no whitespace tokens)")
+                                        "Cyrillic or Greek words kept whole; no whitespace tokens)")
     tokens_original: tuple[str, ...] | None = described(
         "the same token boundaries as slices of text_original; null when the two texts do not align")
 
@@ -98,7 +145,7 @@ class TableRow:
     column_types: tuple[str, ...] = described(
         "per column: date | number | text (≥ 80% of non-empty cells parse as that type)")
     wide_csv: str = described("path of the wide CSV under the output folder (date columns as ISO dates, "
-                           "number columns as numbers, unparsed cells as text)")
+                              "number columns as numbers, unparsed cells as text)")
 
 
 @record
@@ -116,10 +163,10 @@ class TableCellRow:
     date_end: str | None = described("last day covered (inclusive); null for an open end (2015年－) or no date")
     date_precision: str | None = described("day | month | year; null if no date")
     number: float | None = described("the cell's number (28名 -> 28, 第8届 -> 8, 3.5万 -> 35000, 12.5% -> 12.5); "
-                                  "null if not a number")
+                                     "null if not a number")
     header: bool = described("a header (!) cell inside the body, e.g. a row header")
     from_span: bool = described("filled from a rowspan/colspan of another cell, or from a full-width label row "
-                             "(column 'group')")
+                                "(column 'group')")
     total: bool = described("in a totals row (class=\"sortbottom\"): it sums up the rows above, it is not one of them")
 
 
@@ -137,10 +184,10 @@ class MemberRow:
     member_original: str = described("member name as written")
     link_target: str | None = described("page the member's name links to, if it does")
     iso3166: str | None = described("ISO 3166-1 alpha-2 code when the name (or its link) is unambiguously a "
-                                 "country (CLDR via Babel); else null")
+                                    "country (CLDR via Babel); else null")
     joined: str | None = described("join date from a member table's date column (ISO, first day covered); else null")
     attributes: str | None = described("a member table's other columns as a JSON object {column: text}; "
-                                    "for a list item written `[[Name]]（note）`, {\"note\": note}; else null")
+                                       "for a list item written `[[Name]]（note）`, {\"note\": note}; else null")
 
 
 @record

@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 from json.encoder import encode_basestring
-from operator import attrgetter
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,7 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .outdir import Lock, check_ownership, inside, wide_csv_path
-from .rows import ROWS
+from .rows import ROWS, VALUES
 from .schemas import SCHEMAS
 
 BATCH_ROWS = 5_000  # rows per output held before a row group is written
@@ -48,8 +47,6 @@ BOM = "\ufeff"
 # a number or a plain dash, which stay as they are.
 _FORMULA_START = r"^[=+\-@\t\r]"
 _HARMLESS = re.compile(r"[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?|-+")
-# A row's values in its table's column order, as a tuple (all columns in one C-level call).
-_VALUES = {name: attrgetter(*schema.names) for name, schema in SCHEMAS.items()}
 
 
 class OutputWriter:
@@ -134,7 +131,7 @@ class PartWriter:
         if wrong:
             raise TypeError(f"{name} rows must be {ROWS[name].__name__} records, got "
                             + ", ".join(sorted(t.__name__ for t in wrong)))
-        columns = list(zip(*map(_VALUES[name], rows)))  # row tuples transposed into columns
+        columns = list(zip(*map(VALUES[ROWS[name]], rows)))  # each row's values, transposed
         table = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
         if name not in self.writers:
             folder = self.tmp / f"{name}.parquet"

@@ -69,3 +69,14 @@ def test_the_page_chain_makes_each_table_of_its_records():
     assert all(r.norm_hash for r in result.paragraphs)  # set by the per-page half of dedup
     with pytest.raises(dataclasses.FrozenInstanceError):
         kept.paragraphs[0].text = "改"
+
+
+def test_a_doc_result_pickles_to_equal_rows():
+    """DocResults travel pickled (intermediate files, the page cache) with their rows as tuples."""
+    import pickle
+
+    result, _templates, _keys = process_page(RawPage("a.txt", "a", "wikitext", PAGE, "某联盟"), Options())
+    again = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == result and again.table_cells and type(again.table_cells[0]) is ROWS["table_cells"]
+    with pytest.raises(TypeError, match="rows of several kinds"):
+        pickle.dumps(dataclasses.replace(result, links=[*result.links, result.paragraphs[0]]))

@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.rows import ParagraphRow, TableCellRow
+from pipeline.rows import VALUES, ParagraphRow, TableCellRow
 from pipeline.schemas import SCHEMAS
-from pipeline.write import _VALUES, OutputWriter, PartWriter, _array
+from pipeline.write import OutputWriter, PartWriter, _array
 
 ROWS = [
     ParagraphRow(doc_id="a", para_index=0, section="", section_original="", kind="paragraph",
@@ -31,7 +31,7 @@ CELL = TableCellRow(doc_id="a", table_index=0, row=0, col=0, column="", text="5"
 
 def test_columns_equal_from_pylist():
     schema = SCHEMAS["paragraphs"]
-    columns = list(zip(*map(_VALUES["paragraphs"], ROWS)))
+    columns = list(zip(*map(VALUES[ParagraphRow], ROWS)))
     built = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
     assert built.equals(pa.Table.from_pylist([vars(r) for r in ROWS], schema=schema))
 
