@@ -131,7 +131,7 @@ class PartWriter:
         if wrong:
             raise TypeError(f"{name} rows must be {ROWS[name].__name__} records, got "
                             + ", ".join(sorted(t.__name__ for t in wrong)))
-        columns = list(zip(*map(VALUES[ROWS[name]], rows)))  # each row's values, transposed
+        columns = list(zip(*map(VALUES[ROWS[name]], map(vars, rows))))  # each row's values, transposed
         table = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
         if name not in self.writers:
             folder = self.tmp / f"{name}.parquet"

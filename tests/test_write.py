@@ -31,7 +31,7 @@ CELL = TableCellRow(doc_id="a", table_index=0, row=0, col=0, column="", text="5"
 
 def test_columns_equal_from_pylist():
     schema = SCHEMAS["paragraphs"]
-    columns = list(zip(*map(VALUES[ParagraphRow], ROWS)))
+    columns = list(zip(*map(VALUES[ParagraphRow], map(vars, ROWS))))
     built = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
     assert built.equals(pa.Table.from_pylist([vars(r) for r in ROWS], schema=schema))
 
