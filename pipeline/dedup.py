@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .convert import converter
 from .neardup import NearIndex, NearOptions, index_signatures, lsh_keys, scratch_db, select_in
+from .rows import DuplicateRow, ParagraphRow
 
 
 class _Dropped(dict):
@@ -145,41 +146,43 @@ class Dedup:
         self.db.close()
 
 
-def page_keys(paragraphs: list[dict], near: NearOptions = NearOptions()) -> list[tuple]:
+def page_keys(paragraphs: list[ParagraphRow],
+              near: NearOptions = NearOptions()) -> tuple[list[ParagraphRow], list[tuple]]:
     """The per-page half of dedup, run with the page chain (in the workers, cached with the
-    page): sets each row's `norm_hash` (an output column) and returns what the global pass
+    page): the rows with their `norm_hash` (an output column) set, and what the global pass
     needs, per paragraph (para_index, norm_hash, MinHash signature or None, LSH band keys or
     None), so the one global pass hashes nothing."""
-    norms = [dedup_text(row["text_original"]) for row in paragraphs]
-    for row, norm in zip(paragraphs, norms):
-        row["norm_hash"] = hash_key(norm)
+    norms = [dedup_text(row.text_original) for row in paragraphs]
+    # Built from each row's values (what dataclasses.replace does, without its per-field checks:
+    # a third of the cost)
+    paragraphs = [ParagraphRow(**{**vars(row), "norm_hash": hash_key(norm)}) for row, norm in zip(paragraphs, norms)]
     sigs = index_signatures(norms, near)
     long = [i for i, sig in enumerate(sigs) if sig is not None]
     bands = dict(zip(long, lsh_keys([sigs[i] for i in long], near)))
-    return [(row["para_index"], row["norm_hash"], sigs[i], bands.get(i)) for i, row in enumerate(paragraphs)]
+    return paragraphs, [(row.para_index, row.norm_hash, sigs[i], bands.get(i)) for i, row in enumerate(paragraphs)]
 
 
-def keys_of(paragraphs: list[dict]) -> list[tuple]:
+def keys_of(paragraphs: list[ParagraphRow]) -> list[tuple]:
     """Exact keys only, from rows that carry their norm_hash (the sequential `dedup` below)."""
-    return [(r["para_index"], r["norm_hash"], None, None) for r in paragraphs]
+    return [(r.para_index, r.norm_hash, None, None) for r in paragraphs]
 
 
 def apply(result, found: dict[int, tuple[str, int, str, float]]):
     """A DocResult with the pass's decisions applied: (kept paragraphs, duplicate rows)."""
     kept, dups = [], []
     for row in result.paragraphs:
-        decision = found.get(row["para_index"])
+        decision = found.get(row.para_index)
         if decision is None:
             kept.append(row)
             continue
         doc_id, para_index, method, similarity = decision
-        dups.append({
-            "doc_id": row["doc_id"], "para_index": row["para_index"],
-            "section": row["section"], "text_original": row["text_original"],
-            "dup_of_doc_id": doc_id, "dup_of_para_index": para_index,
-            "method": method, "similarity": similarity,
-        })
-    document = dict(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
+        dups.append(DuplicateRow(
+            doc_id=row.doc_id, para_index=row.para_index,
+            section=row.section, text_original=row.text_original,
+            dup_of_doc_id=doc_id, dup_of_para_index=para_index,
+            method=method, similarity=similarity,
+        ))
+    document = replace(result.document, n_paragraphs=len(kept), n_duplicates=len(dups))
     return replace(result, paragraphs=kept, document=document), dups
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import pickle
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 from .dedup import apply
 from .dedup_pass import DUPLICATE_PAGE
 from .model import Problem, Redirect
+from .rows import DuplicateRow
 from .write import PartWriter
 from .readers.xmldump import SkippedNamespace
 from .shardmap import Job, PageOutcome, outcome, path, records
@@ -75,7 +76,7 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
         info.read_problems += p.stage == "read"
         if len(info.messages) < SHOW_PROBLEMS:
             info.messages.append(p.message)
-        writer.add("errors", [asdict(p)])
+        writer.add("errors", [p])
 
     try:
         for note in notes:
@@ -85,7 +86,7 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
                 problem(item)
             elif isinstance(item, Redirect):
                 info.summary["redirects"] += 1
-                writer.add("redirects", [asdict(item)])
+                writer.add("redirects", [item])
             elif isinstance(item, SkippedNamespace):
                 info.skipped_ns[f"{item.source} ns={item.namespace}"] += item.pages
             else:
@@ -115,7 +116,7 @@ def duplicate_page(page: PageOutcome, first: str) -> Problem:
                    f"read from {first}; the first copy is kept, this one is skipped")
 
 
-def _write(writer: PartWriter, result, dups: list[dict], summary: Counter) -> None:
+def _write(writer: PartWriter, result, dups: list[DuplicateRow], summary: Counter) -> None:
     summary["documents"] += 1
     summary["paragraphs"] += len(result.paragraphs)
     summary["duplicates"] += len(dups)

@@ -37,6 +37,7 @@ from .convert import converter
 from .countries import is_country_name, iso_code
 from .grid import GROUP_COLUMN, unique_columns
 from .model import Document, ListBlock, ListItem, Paragraph, Table
+from .rows import MemberRow
 from .values import parse_date
 
 @lru_cache(maxsize=4096)
@@ -135,7 +136,7 @@ class _Rows:
 
     def __init__(self, doc: Document):
         self.doc = doc
-        self.rows: list[dict] = []
+        self.rows: list[MemberRow] = []
         self.positions: dict[str, int] = {}
 
     def add(self, source: str, section: str, group: str, group_original: str, member: str,
@@ -146,15 +147,15 @@ class _Rows:
         if fold(member_original.strip()) == fold(self.doc.title_original or ""):
             return  # the organisation itself, in a totals row
         self.positions[group] = self.positions.get(group, 0) + 1
-        self.rows.append({
-            "doc_id": self.doc.doc_id, "organization": self.doc.title, "found_in": source,
-            "section": section, "group": group, "group_original": group_original,
-            "status": status_of(group_original), "position": self.positions[group],
-            "member": member, "member_original": member_original, "link_target": link_target,
-            "iso3166": iso_code(member, link_target),
-            "joined": joined,
-            "attributes": json.dumps(attributes, ensure_ascii=False) if attributes else None,
-        })
+        self.rows.append(MemberRow(
+            doc_id=self.doc.doc_id, organization=self.doc.title, found_in=source,
+            section=section, group=group, group_original=group_original,
+            status=status_of(group_original), position=self.positions[group],
+            member=member, member_original=member_original, link_target=link_target,
+            iso3166=iso_code(member, link_target),
+            joined=joined,
+            attributes=json.dumps(attributes, ensure_ascii=False) if attributes else None,
+        ))
 
 
 def _is_member_list(block: ListBlock) -> bool:
@@ -380,7 +381,7 @@ def _from_infobox(rows: _Rows, doc: Document) -> None:
                 rows.add("infobox", "", label, label_original, name, original, targets.get(original))
 
 
-def member_rows(doc: Document, heading: Callable[[str], str]) -> list[dict]:
+def member_rows(doc: Document, heading: Callable[[str], str]) -> list[MemberRow]:
     """Rows of members.parquet; `heading` maps a heading as parsed to the target variant."""
     rows = _Rows(doc)
     label = None

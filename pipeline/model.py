@@ -4,7 +4,7 @@ In: nothing (definitions only). Out: the types below.
 
 Flow of records:
     RawPage (reader) -> Document (parser) -> Document with `text` filled (normalise)
-    -> DocResult rows (extract) -> rows minus duplicates (dedup) -> files (write).
+    -> DocResult of output rows (extract; rows.py) -> rows minus duplicates (dedup) -> files (write).
 
 Text fields come in pairs. A parser sets `text_original`: markup removed, the source's own
 script, language-converter markup `-{…}-` still in place. `normalise` resolves that markup,
@@ -15,6 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Union
+
+# The rows of errors.parquet and redirects.parquet are records every stage makes; declared with
+# the other output rows.
+from .rows import (DocumentRow, InfoboxRow, KeywordRow, LinkRow, MemberRow, ParagraphRow, Problem,
+                   Redirect, TableCellRow, TableRow, pack, unpack)
 
 Section = tuple[str, ...]  # heading path, outermost first; () for the lead
 
@@ -126,17 +131,6 @@ class RawPage:
 
 
 @dataclass(frozen=True)
-class Redirect:
-    """A dump page that only redirects: recorded in redirects.parquet, not parsed as an article."""
-
-    source: str
-    wiki: str
-    page_id: int
-    title: str
-    target: str
-
-
-@dataclass(frozen=True)
 class Document:
     doc_id: str
     source: str
@@ -160,32 +154,37 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A row of errors.parquet: something went wrong, and the run went on."""
-
-    source: str
-    doc_id: str | None
-    stage: str  # "read" | "parse" | "normalise" | "extract" | "write"
-    kind: str  # short machine-readable reason, e.g. "empty-file", "truncated-dump"
-    message: str
-
-
-@dataclass(frozen=True)
 class DocResult:
     """Everything one document contributes to the outputs, before cross-document dedup.
 
-    Rows are dicts keyed by the column names of `pipeline.schemas` (`norm_hash` is set by
-    `dedup.page_keys`, the per-page half of dedup, after extract).
+    Rows are the frozen records of `pipeline.rows`, one class per output table. A paragraph's
+    `norm_hash` is None until `dedup.page_keys` (the per-page half of dedup, after extract)
+    replaces the paragraphs; `document`'s n_paragraphs and n_duplicates count every paragraph as
+    kept until `dedup.apply` replaces it.
     """
 
     doc_id: str
-    document: dict
-    paragraphs: list[dict] = field(default_factory=list)
-    tables: list[dict] = field(default_factory=list)
-    table_cells: list[dict] = field(default_factory=list)
+    document: DocumentRow | None  # None only while extract builds the other rows
+    paragraphs: list[ParagraphRow] = field(default_factory=list)
+    tables: list[TableRow] = field(default_factory=list)
+    table_cells: list[TableCellRow] = field(default_factory=list)
     wide_tables: list[tuple[int, list[str], list[list[str]]]] = field(default_factory=list)
-    members: list[dict] = field(default_factory=list)
-    links: list[dict] = field(default_factory=list)
-    infobox: list[dict] = field(default_factory=list)
-    keywords: list[dict] = field(default_factory=list)
+    members: list[MemberRow] = field(default_factory=list)
+    links: list[LinkRow] = field(default_factory=list)
+    infobox: list[InfoboxRow] = field(default_factory=list)
+    keywords: list[KeywordRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    def __reduce__(self):
+        # Each list of rows as tuples (rows.pack): DocResults are pickled into the intermediate
+        # files and the page cache, and rows pickled one by one made that much slower.
+        return _docresult, (self.doc_id, self.document, self.wide_tables, self.problems,
+                            *(pack(getattr(self, name)) for name in _ROW_LISTS))
+
+
+_ROW_LISTS = ("paragraphs", "tables", "table_cells", "members", "links", "infobox", "keywords")
+
+
+def _docresult(doc_id, document, wide_tables, problems, *packed) -> DocResult:
+    return DocResult(doc_id, document, wide_tables=wide_tables, problems=problems,
+                     **{name: unpack(rows) for name, rows in zip(_ROW_LISTS, packed)})

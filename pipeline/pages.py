@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .dedup import page_keys
 from .extract import extract
@@ -82,7 +82,8 @@ def process_page(page: RawPage, options: Options):
         stage = "extract"
         result = extract(doc)
         stage = "dedup"
-        return result, doc.dropped_templates, page_keys(result.paragraphs, options.near)
+        paragraphs, keys = page_keys(result.paragraphs, options.near)
+        return replace(result, paragraphs=paragraphs), doc.dropped_templates, keys
     except Exception as e:
         if not (isinstance(e, PageTimeout) or alarm.fired):
             return _failed(page, stage, label, e)

@@ -102,9 +102,9 @@ def outcome(page: PageOutcome):
     if isinstance(found, Problem):
         return found if found.source == page.source else replace(found, source=page.source)
     result, templates = found
-    if result.document.get("source") != page.source:
-        result.document["source"] = page.source
-        result = replace(result, problems=[replace(p, source=page.source) for p in result.problems])
+    if result.document.source != page.source:
+        result = replace(result, document=replace(result.document, source=page.source),
+                         problems=[replace(p, source=page.source) for p in result.problems])
     return result, templates
 
 

@@ -1,4 +1,4 @@
-"""Write: output rows in, Parquet + CSV files out, atomically.
+"""Write: output rows (the records of rows.py) in, Parquet + CSV files out, atomically.
 
 `PartWriter` (one per shard, on any worker) streams a shard's rows in batches into
 `<tmp>/<name>.parquet/part-<shard>.parquet` (row groups of BATCH_ROWS) and the same rows into
@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .outdir import Lock, check_ownership, inside, wide_csv_path
+from .rows import ROWS, VALUES
 from .schemas import SCHEMAS
 
 BATCH_ROWS = 5_000  # rows per output held before a row group is written
@@ -95,14 +96,15 @@ class PartWriter:
     def __init__(self, tmp: Path, part: int):
         self.tmp = tmp
         self.part = f"{part:05d}"
-        self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+        self.buffers: dict[str, list] = {name: [] for name in SCHEMAS}  # rows.ROWS[name] records
         self.writers: dict[str, pq.ParquetWriter] = {}
         self.csv_files: dict[str, tuple] = {}  # name -> (open file, csv.writer)
         self.counts: dict[str, int] = {name: 0 for name in SCHEMAS}
         self.made: set[Path] = set()
         self.wide: list[str] = []  # wide tables written, relative to `tmp`
 
-    def add(self, name: str, rows: list[dict]) -> None:
+    def add(self, name: str, rows: list) -> None:
+        """Rows of table `name`: records of its class in rows.ROWS (anything else fails at the flush)."""
         if not rows:
             return
         self.buffers[name].extend(rows)
@@ -127,8 +129,12 @@ class PartWriter:
         self.wide.append(rel)
 
     def _flush(self, name: str) -> None:
-        schema = SCHEMAS[name]
-        columns = [[row.get(n) for row in self.buffers[name]] for n in schema.names]
+        schema, rows = SCHEMAS[name], self.buffers[name]
+        wrong = set(map(type, rows)) - {ROWS[name]}
+        if wrong:
+            raise TypeError(f"{name} rows must be {ROWS[name].__name__} records, got "
+                            + ", ".join(sorted(t.__name__ for t in wrong)))
+        columns = list(zip(*map(VALUES[ROWS[name]], map(vars, rows))))  # each row's values, transposed
         table = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
         if name not in self.writers:
             folder = self.tmp / f"{name}.parquet"
@@ -199,7 +205,7 @@ def _replace_dir(new: Path, final: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _array(values: list, type_: pa.DataType) -> pa.Array:
+def _array(values: tuple | list, type_: pa.DataType) -> pa.Array:
     """A column of row values as an Arrow array, as `pa.Table.from_pylist` would make it (a wrong
     type fails, None is null), but a column at a time: from_pylist's row-by-row conversion of
     dicts was most of the writer's time on paragraphs. A list column takes lists or tuples only:
@@ -211,7 +217,7 @@ def _array(values: list, type_: pa.DataType) -> pa.Array:
     return pa.array(values, type_)
 
 
-def _csv_rows(table: pa.Table, columns: list[list]):
+def _csv_rows(table: pa.Table, columns: list[tuple]):
     """The table's rows as CSV fields: scalars as Arrow holds them (an int in a float column is
     written 5.0), nulls as None; list columns, from the row values, as JSON arrays."""
     cols = []

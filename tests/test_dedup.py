@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from pipeline.dedup import dedup, dedup_key, dedup_text
 from pipeline.model import DocResult
+from pipeline.rows import DocumentRow, ParagraphRow
 
 
 def test_key_ignores_script_width_and_punctuation():
@@ -36,18 +37,23 @@ def test_nfkc_by_translate_is_unicodedatas(text):
 
 
 def _result(doc_id, texts):
-    rows = [{"doc_id": doc_id, "para_index": i, "section": "", "text_original": t,
-             "norm_hash": dedup_key(t)} for i, t in enumerate(texts)]
-    return DocResult(doc_id=doc_id, document={"doc_id": doc_id}, paragraphs=rows)
+    rows = [ParagraphRow(doc_id=doc_id, para_index=i, section="", section_original="", kind="paragraph",
+                         depth=0, text=t, text_original=t, script="hans", norm_hash=dedup_key(t),
+                         tokens=(), tokens_original=None) for i, t in enumerate(texts)]
+    document = DocumentRow(doc_id=doc_id, source="t.txt", format="plaintext", title=doc_id,
+                           title_original=doc_id, script="hans", categories=(), categories_display=(),
+                           n_paragraphs=len(rows), n_duplicates=0, n_tables=0, n_members=0,
+                           content_sha256="", wiki=None, page_id=None, revision_id=None, timestamp=None)
+    return DocResult(doc_id=doc_id, document=document, paragraphs=rows)
 
 
 def test_first_occurrence_kept_across_documents():
     out = list(dedup([_result("a", ["甲乙", "丙丁", "甲乙"]), _result("b", ["丙丁。", "戊"])]))
     (a, a_dups), (b, b_dups) = out
-    assert [r["para_index"] for r in a.paragraphs] == [0, 1]
-    assert [(d["para_index"], d["dup_of_doc_id"], d["dup_of_para_index"]) for d in a_dups] == [(2, "a", 0)]
-    assert [(d["para_index"], d["dup_of_doc_id"], d["dup_of_para_index"]) for d in b_dups] == [(0, "a", 1)]
-    assert b.document["n_paragraphs"] == 1 and b.document["n_duplicates"] == 1
+    assert [r.para_index for r in a.paragraphs] == [0, 1]
+    assert [(d.para_index, d.dup_of_doc_id, d.dup_of_para_index) for d in a_dups] == [(2, "a", 0)]
+    assert [(d.para_index, d.dup_of_doc_id, d.dup_of_para_index) for d in b_dups] == [(0, "a", 1)]
+    assert b.document.n_paragraphs == 1 and b.document.n_duplicates == 1
 
 
 @settings(max_examples=200, deadline=None)
@@ -56,10 +62,10 @@ def test_every_paragraph_is_kept_or_recorded(docs):
     results = [_result(f"d{i}", texts) for i, texts in enumerate(docs)]
     out = list(dedup(results))
     for before, (after, dups) in zip(results, out):
-        kept = {r["para_index"] for r in after.paragraphs}
-        dropped = {d["para_index"] for d in dups}
+        kept = {r.para_index for r in after.paragraphs}
+        dropped = {d.para_index for d in dups}
         assert kept.isdisjoint(dropped)
-        assert kept | dropped == {r["para_index"] for r in before.paragraphs}
+        assert kept | dropped == {r.para_index for r in before.paragraphs}
     # dedup is idempotent: running it again on its own output drops nothing more
     again = list(dedup([after for after, _ in out]))
     assert all(not dups for _, dups in again)
@@ -76,8 +82,8 @@ def test_the_page_chain_keeps_rows_to_their_columns_and_gives_the_dedup_keys_apa
     long = "长江是亚洲第一长河和世界第三长河，全长约6300公里，流域总面积180余万平方公里。"
     page = RawPage("a.txt", "a", "plaintext", f"短的一段。\n{long}\n")
     result, _templates, keys = process_page(page, Options())
-    assert [set(row) for row in result.paragraphs] == [set(SCHEMAS["paragraphs"].names)] * 2
+    assert [list(vars(row)) for row in result.paragraphs] == [SCHEMAS["paragraphs"].names] * 2
     assert [k[:2] for k in keys] == [(0, dedup_key("短的一段。")), (1, dedup_key(long))]
-    assert [r["norm_hash"] for r in result.paragraphs] == [k[1] for k in keys]
+    assert [r.norm_hash for r in result.paragraphs] == [k[1] for k in keys]
     assert keys[0][2:] == (None, None)  # too short for near duplicates
     assert keys[1][2] == signature(dedup_text(long), NearOptions()) and len(keys[1][3]) > 1

@@ -46,19 +46,19 @@ def _all() -> list:
 
 def shown(result, what: str) -> list[str]:
     if what == "text":
-        return [f"{row['kind']}: {row['text']}" for row in result.paragraphs]
+        return [f"{row.kind}: {row.text}" for row in result.paragraphs]
     if what == "tables":
         out = []
         for t in result.tables:
-            out.append(f"table {t['table_index']}: {t['caption'] or ''} | " + " | ".join(t["columns"]))
+            out.append(f"table {t.table_index}: {t.caption or ''} | " + " | ".join(t.columns))
             cells: dict[int, list[str]] = {}
             for c in result.table_cells:
-                if c["table_index"] == t["table_index"]:
-                    cells.setdefault(c["row"], []).append(c["text"])
+                if c.table_index == t.table_index:
+                    cells.setdefault(c.row, []).append(c.text)
             out += ["row: " + " | ".join(v) for _, v in sorted(cells.items())]
         return out
     if what == "members":
-        return [f"{m['group']} [{m['status']}] {m['member']} {m['iso3166'] or '-'}" for m in result.members]
+        return [f"{m.group} [{m.status}] {m.member} {m.iso3166 or '-'}" for m in result.members]
     raise ValueError(f"unknown show: {what}")
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline.bench.fidelity import measure, report, suspect_member
+from pipeline.rows import MemberRow
 
 
 def test_report_counts_templates_by_position_and_fate_leaks_and_suspect_members(tmp_path):
@@ -29,6 +32,8 @@ def test_report_counts_templates_by_position_and_fate_leaks_and_suspect_members(
 
 def test_a_column_name_taken_for_a_member_is_suspect():
     """Held-out sample (集体安全条约组织): a group's own header row gave the member "国家"."""
-    row = {"member_original": "国家", "iso3166": None, "organization": "集体安全条约组织"}
+    row = MemberRow(doc_id="a", organization="集体安全条约组织", found_in="table", section="", group="成员国",
+                    group_original="成员国", status="member", position=1, member="国家", member_original="国家",
+                    link_target=None, iso3166=None, joined=None, attributes=None)
     assert suspect_member(row) == "header"
-    assert suspect_member(dict(row, member_original="国家队")) is None
+    assert suspect_member(replace(row, member_original="国家队")) is None

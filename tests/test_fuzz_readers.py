@@ -90,4 +90,4 @@ def test_any_text_becomes_a_document_or_a_problem(text, forced, damage):
         else:
             doc, _templates, _keys = result
             assert isinstance(doc, DocResult) and doc.doc_id == page.doc_id
-            assert doc.document["source"] == "fuzz.txt"
+            assert doc.document.source == "fuzz.txt"

@@ -9,25 +9,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.rows import VALUES, ParagraphRow, TableCellRow
 from pipeline.schemas import SCHEMAS
 from pipeline.write import OutputWriter, PartWriter, _array
 
 ROWS = [
-    {"doc_id": "a", "para_index": 0, "section": "", "section_original": "", "kind": "paragraph",
-     "depth": 0, "text": "太平洋联盟", "text_original": "太平洋聯盟", "script": "hant",
-     "norm_hash": "00", "tokens": ["太平洋", "联盟"], "tokens_original": ["太平洋", "聯盟"]},
-    {"doc_id": "b", "para_index": 1, "section": "x", "section_original": "x", "kind": "item",
-     "depth": 1, "text": "", "text_original": "", "script": "none", "norm_hash": "",
-     "tokens": [], "tokens_original": None, "_minhash": b"ignored"},
-    {"doc_id": "c", "para_index": 2, "tokens": ("元组", 'quote"d')},  # missing columns are null
+    ParagraphRow(doc_id="a", para_index=0, section="", section_original="", kind="paragraph",
+                 depth=0, text="太平洋联盟", text_original="太平洋聯盟", script="hant",
+                 norm_hash="00", tokens=("太平洋", "联盟"), tokens_original=("太平洋", "聯盟")),
+    ParagraphRow(doc_id="b", para_index=1, section="x", section_original="x", kind="item",
+                 depth=1, text="", text_original="", script="none", norm_hash="",
+                 tokens=(), tokens_original=None),
+    ParagraphRow(doc_id="c", para_index=2, section="", section_original="", kind="paragraph", depth=0,
+                 text=None, text_original="", script="none", norm_hash=None,
+                 tokens=["元组", 'quote"d'], tokens_original=None),  # a list is a list column's value too
 ]
+CELL = TableCellRow(doc_id="a", table_index=0, row=0, col=0, column="", text="5", text_original="5", links=(),
+                    date_start=None, date_end=None, date_precision=None, number=5, header=True,
+                    from_span=False, total=False)
 
 
 def test_columns_equal_from_pylist():
     schema = SCHEMAS["paragraphs"]
-    columns = [[row.get(n) for row in ROWS] for n in schema.names]
+    columns = list(zip(*map(VALUES[ParagraphRow], map(vars, ROWS))))
     built = pa.Table.from_arrays([_array(c, f.type) for c, f in zip(columns, schema)], schema=schema)
-    assert built.equals(pa.Table.from_pylist(ROWS, schema=schema))
+    assert built.equals(pa.Table.from_pylist([vars(r) for r in ROWS], schema=schema))
 
 
 @pytest.mark.parametrize("value", ["太平洋", 5, {"太平洋"}])
@@ -40,8 +46,7 @@ def test_parquet_and_csv_hold_the_same_rows(tmp_path):
     out = OutputWriter(tmp_path)
     writer = PartWriter(out.tmp, 0)
     writer.add("paragraphs", ROWS)
-    writer.add("table_cells", [{"doc_id": "a", "table_index": 0, "row": 0, "col": 0, "number": 5,
-                                "header": True, "from_span": False, "links": []}])
+    writer.add("table_cells", [CELL])
     writer.close()
     out.commit({})
     table = pq.read_table(tmp_path / "paragraphs.parquet")
@@ -81,3 +86,18 @@ def test_parts_of_several_shards_are_one_table_and_one_csv_in_shard_order(tmp_pa
         assert [r["doc_id"] for r in csv.DictReader(f)] == ["a", "b", "c"]
     empty = pq.read_table(tmp_path / "members.parquet")  # no shard had rows: one empty part
     assert empty.num_rows == 0 and empty.schema.equals(SCHEMAS["members"], check_metadata=False)
+
+
+@pytest.mark.parametrize("name, rows", [
+    ("paragraphs", [vars(ROWS[0])]),  # a dict, as rows were before records
+    ("duplicates", ROWS[:1]),  # a record of another table
+    ("paragraphs", [ROWS[0], CELL]),
+])
+def test_a_table_takes_only_its_own_records(tmp_path, name, rows):
+    out = OutputWriter(tmp_path)
+    writer = PartWriter(out.tmp, 0)
+    writer.add(name, rows)
+    with pytest.raises(TypeError, match=f"{name} rows must be"):
+        writer.close()
+    writer.abort()
+    out.abort()

@@ -35,6 +35,7 @@ from ..model import Problem, RawPage
 from ..normalise import normalise_document
 from ..parse import parse
 from ..read import discover, read_file
+from ..rows import MemberRow
 from ..readers import templates as T
 from ..readers.wikirender import SKIP_TAGS, _fields_on_own_lines, is_file_link
 from ..readers.wikitext import close_tables, open_template_tables, protect_converter_pipes
@@ -135,13 +136,13 @@ class Census:
             offset += len(raw)
 
 
-def suspect_member(row: dict) -> str | None:
+def suspect_member(row: MemberRow) -> str | None:
     """Why a member row looks like something else (a label, a total, a note, a count, a column
     name), or None."""
-    name = (row["member_original"] or "").strip()
-    if row["iso3166"]:
+    name = (row.member_original or "").strip()
+    if row.iso3166:
         return None
-    if _TOTAL.search(name) or (row["organization"] and row["organization"] in name):
+    if _TOTAL.search(name) or (row.organization and row.organization in name):
         return "total"
     if _COUNT.match(name):
         return "count"
@@ -158,16 +159,16 @@ def _texts(result) -> list[tuple[str, str]]:
     """(where, text) of every text the pipeline wrote for one document."""
     out = []
     for row in result.paragraphs:
-        out += [("paragraph", row["text"] or ""), ("paragraph", row["text_original"])]
+        out += [("paragraph", row.text or ""), ("paragraph", row.text_original)]
     for row in result.table_cells:
-        out += [("cell", row["text"] or ""), ("cell", row["text_original"])]
+        out += [("cell", row.text or ""), ("cell", row.text_original)]
     for row in result.tables:
-        out += [("caption", row["caption"] or ""), ("caption", row["caption_original"])]
-        out += [("column", c) for c in row["columns"] + row["columns_original"]]
+        out += [("caption", row.caption or ""), ("caption", row.caption_original)]
+        out += [("column", c) for c in (*row.columns, *row.columns_original)]
     for row in result.infobox:
-        out += [("infobox", row["value"] or ""), ("infobox", row["value_original"])]
+        out += [("infobox", row.value or ""), ("infobox", row.value_original)]
     for row in result.members:
-        out += [("member", row["member"]), ("member", row["member_original"])]
+        out += [("member", row.member), ("member", row.member_original)]
     return out
 
 
@@ -207,12 +208,12 @@ def measure(paths: list[Path]) -> dict:
                         s = max(0, m.start() - 25)
                         leak_examples[f"{where} {m.group()}"].append(f"{page.source}: …{text[s:m.end() + 25]}…")
             members += len(result.members)
-            no_iso += sum(1 for row in result.members if not row["iso3166"])
+            no_iso += sum(1 for row in result.members if not row.iso3166)
             for row in result.members:
                 why = suspect_member(row)
                 if why:
-                    suspects.append({"source": page.source, "why": why, "group": row["group_original"],
-                                     "member": row["member_original"]})
+                    suspects.append({"source": page.source, "why": why, "group": row.group_original,
+                                     "member": row.member_original})
     return {"pages": pages, "problems": problems, "members": members, "members_without_iso": no_iso,
             "templates": [{"name": n, "position": p, "fate": fate, "count": c,
                            "pages": len(census.pages[(n, p, fate)])}
