@@ -184,10 +184,11 @@ class ShardCache:
         return self.entries
 
 
-def pack_outcome(outcome) -> bytes:
+def pack_outcome(outcome, level: int = 1) -> bytes:
     """A page's outcome as the cache and the map's items file hold it: compressed once, then
-    passed through as bytes (a hit is not unpickled and pickled again: shardmap.py)."""
-    return zlib.compress(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    passed through as bytes (a hit is not unpickled and pickled again: shardmap.py). Level 0
+    (stored, not compressed) when nothing is cached: compressing was 1.6% of a --no-cache run."""
+    return zlib.compress(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL), level)
 
 
 def unpack_outcome(packed: bytes):

@@ -189,7 +189,7 @@ def _map_shard(shard: Shard, job: Job) -> MapInfo:
                     if isinstance(done, tuple):  # the key table goes to the global pass
                         result, templates, paras = done
                         done = result, templates
-                    packed = pack_outcome(done)
+                    packed = pack_outcome(done, 1 if cache.pack is not None else 0)
                     # A timeout or a crash may not happen next time (a longer --page-timeout, a
                     # fix): only real outcomes are cached.
                     if not (isinstance(done, Problem) and done.kind in TRANSIENT):
