@@ -100,13 +100,17 @@ def previous_files(out: Path) -> set[str] | None:
         from .schemas import SCHEMAS
 
         files |= {f"{n}.parquet" for n in SCHEMAS} | {f"csv/{n}.csv" for n in SCHEMAS}
-    try:
-        import pyarrow.parquet as pq
+    import pyarrow.parquet as pq
 
-        files.update(x for x in pq.read_table(out / "tables.parquet", columns=["wide_csv"])
-                     .column("wide_csv").to_pylist() if x)
-    except Exception:  # no readable tables.parquet: then no wide table of ours is known
-        pass
+    folder = out / "tables.parquet"
+    # Part by part (or the one file an older release wrote), not pq.read_table: that goes
+    # through pyarrow.dataset, whose import pulls in pandas (0.25 s of every rerun's start).
+    for part in sorted(folder.glob("part-*.parquet")) if folder.is_dir() else [folder]:
+        try:
+            files.update(x for x in pq.ParquetFile(part).read(columns=["wide_csv"])
+                         .column("wide_csv").to_pylist() if x)
+        except Exception:  # an unreadable part: then no wide table of its is known
+            pass
     return files
 
 
