@@ -284,6 +284,29 @@ def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(cluster, dump
     _same(tmp_path / "local", tmp_path / "dask")
 
 
+def _callbacks(dask_worker=None, dask_scheduler=None) -> dict[str, float]:
+    server = dask_worker or dask_scheduler
+    return {name: pc.callback_time for name, pc in server.periodic_callbacks.items()}
+
+
+def test_the_runs_own_cluster_polls_nothing_faster_than_every_250_ms():
+    """Dask's defaults (a stack sample every 10 ms, an event loop tick every 20 ms, memory every
+    100 ms in every worker and nanny) cost an idle cluster 3.1 CPU-s per 20 s (executors.QUIET)."""
+    pytest.importorskip("distributed")
+    from pipeline.executors import Dask
+
+    runner = Dask(2)
+    try:
+        found = {f"worker {name}": times for name, times in runner.client.run(_callbacks).items()}
+        found["scheduler"] = runner.client.run_on_scheduler(_callbacks)
+        found |= {f"nanny {name}": _callbacks(nanny) for name, nanny in runner.cluster.workers.items()}
+    finally:
+        runner.close()
+    assert len(found) == 5
+    fast = {(who, name): ms for who, times in found.items() for name, ms in times.items() if ms < 250}
+    assert fast == {}
+
+
 def test_engine_dask_without_dask_installed_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     from pipeline import cli
 
