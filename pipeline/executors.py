@@ -89,6 +89,14 @@ class Local:
             self.pool = self._new_pool()
         return self.pool.submit(fn, *args).result()
 
+    def renew(self) -> None:
+        """The next tasks run in processes forked from this one as it is now, so they share what
+        it has loaded since the pool started (run.py: pyarrow's pandas, before finalize). The old
+        workers finish and exit on their own."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)
+            self.pool = None
+
     def close(self, abort: bool = False) -> None:
         if self.pool is not None:
             if abort:
@@ -133,6 +141,9 @@ class Dask:
 
     def call(self, fn: Callable, *args):
         return self.client.submit(fn, *args, pure=False).result()
+
+    def renew(self) -> None:
+        """Nothing: a cluster's workers are not forked again (see Local.renew)."""
 
     def close(self, abort: bool = False) -> None:
         if abort:  # tasks of this run still queued or running on the cluster

@@ -320,6 +320,39 @@ def test_engine_dask_without_dask_installed_is_one_line_and_exit_2(tmp_path, mon
     assert "--scheduler needs --engine dask" in capsys.readouterr().err
 
 
+_FINALIZE_SEES = """
+import os, sys
+from pathlib import Path
+from pipeline import plan as plan_module, shardcache
+from pipeline.run import run
+from tests import multistream_dump
+
+plan_module.STREAMS_PER_SHARD, plan_module.MIN_SHARDS = 2, 1
+real = shardcache.finalize_shard
+
+def noting(item, job, offsets):
+    with open(sys.argv[2], "a") as f:
+        f.write(f"{os.getpid()} {'pandas' in sys.modules}\\n")
+    return real(item, job, offsets)
+
+shardcache.finalize_shard = noting
+tmp = Path(sys.argv[1])
+multistream_dump.write(tmp / "raw")
+run([tmp / "raw"], tmp / "out", quiet=True, jobs=2)
+"""
+
+
+def test_jobs_2_finalize_workers_start_with_pandas_loaded(tmp_path):
+    """pyarrow imports pandas at its first array (0.2-0.5 s): loaded once by the run's process
+    while the map runs, not by every finalize worker (nor at commit, after them)."""
+    seen = tmp_path / "seen"
+    subprocess.run([sys.executable, "-c", _FINALIZE_SEES, str(tmp_path), str(seen)], check=True,
+                   cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    lines = seen.read_text().split("\n")[:-1]
+    assert len(lines) == 3 and len({line.split()[0] for line in lines}) >= 2  # three shards, forked workers
+    assert {line.split()[1] for line in lines} == {"True"}
+
+
 def _parse_noting_pid(page):
     with open(os.environ["PIPELINE_TEST_PIDS"], "a") as f:
         f.write(f"{os.getpid()}\n")
