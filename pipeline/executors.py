@@ -153,6 +153,18 @@ class Dask:
             self.cluster.close()
 
 
+def warm_arrow() -> bool:
+    """pyarrow imports pandas the first time it builds an array from a list (its pandas shim),
+    0.2-0.5 s: in every worker's first finalize task, and in the run's process at commit,
+    serially, after the workers were done. Called while the map runs (by the run's process;
+    under Dask by each worker while its kept child maps, shardmap.py), so finalize's workers
+    (forked after it: Local.renew) and the commit find it loaded. Returns False (done)."""
+    import pyarrow as pa
+
+    pa.array([0], pa.int64())
+    return False
+
+
 def executor(engine: str, jobs: int, scheduler: str | None = None):
     if engine == "local":
         return Local(jobs)

@@ -165,15 +165,19 @@ def _kept(jobs: int, ctx, renew: bool = False) -> ProcessPoolExecutor:
     return _KEPT[key]
 
 
-def in_kept_child(fn: Callable, *args):
+def in_kept_child(fn: Callable, *args, meanwhile: Callable | None = None):
     """fn(*args) run in this process's kept child (forked on first use, see _KEPT), so it runs
-    on a main thread (the page timer needs one) and cannot take this process down. Raises
+    on a main thread (the page timer needs one) and cannot take this process down; `meanwhile()`
+    runs here while it does (after the fork, so the child never inherits half of it). Raises
     BrokenProcessPool if the child died; the next call forks a fresh one."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     try:
-        return _kept(1, ctx).submit(fn, *args).result()
+        future = _kept(1, ctx).submit(fn, *args)
+        if meanwhile is not None:
+            meanwhile()
+        return future.result()
     except BrokenProcessPool:
         _KEPT.pop((os.getpid(), 1)).shutdown(wait=False, cancel_futures=True)
         raise

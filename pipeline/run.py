@@ -31,7 +31,7 @@ from pathlib import Path
 
 from . import __version__, pagecache, shardcache
 from .cache import dependency_versions
-from .executors import executor
+from .executors import executor, warm_arrow
 from .pagecache import CacheStats
 from .pages import Options, process_page  # noqa: F401  (the per-page chain's public names)
 from .plan import plan
@@ -183,13 +183,13 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             infos.append(info)
             ranges += info.ranges
             if warm and not info.reused:  # the workers are busy with the next shards meanwhile
-                warm = _warm_arrow()
+                warm = warm_arrow()
         # Counted by the global pass: a later copy of a page is no page of this run's.
         summary.cache = shardcache.decide(runner, job, infos, options.near, min_parts=jobs)
         dropped: Counter[str] = Counter()
         skipped_ns: Counter[str] = Counter()
         counts = Counter()
-        runner.renew()  # finalize's workers forked with pandas loaded (_warm_arrow)
+        runner.renew()  # finalize's workers forked with pandas loaded (warm_arrow)
         for final in runner.map(shardcache.finalize_shard, list(zip(shards, infos)), (job, _offsets(ranges))):
             for message in final.messages:
                 progress.say(f"problem: {message}")
@@ -217,17 +217,6 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             runner.close()
     summary.seconds = time.time() - started
     return summary
-
-
-def _warm_arrow() -> bool:
-    """pyarrow imports pandas the first time it builds an array from a list (its pandas shim),
-    0.2-0.5 s: in every worker's first finalize task, then in this process at commit, serially,
-    after the workers were done. Done here while the map runs, the finalize workers forked after
-    it (Executor.renew) and the commit find it loaded. Returns False (done)."""
-    import pyarrow as pa
-
-    pa.array([0], pa.int64())
-    return False
 
 
 def _piece_bytes(piece) -> int:

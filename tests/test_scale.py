@@ -338,15 +338,19 @@ def noting(item, job, offsets):
 shardcache.finalize_shard = noting
 tmp = Path(sys.argv[1])
 multistream_dump.write(tmp / "raw")
-run([tmp / "raw"], tmp / "out", quiet=True, jobs=2)
+run([tmp / "raw"], tmp / "out", quiet=True, jobs=2, engine=sys.argv[3])
 """
 
 
-def test_jobs_2_finalize_workers_start_with_pandas_loaded(tmp_path):
-    """pyarrow imports pandas at its first array (0.2-0.5 s): loaded once by the run's process
-    while the map runs, not by every finalize worker (nor at commit, after them)."""
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_jobs_2_finalize_workers_start_with_pandas_loaded(tmp_path, engine):
+    """pyarrow imports pandas at its first array (0.2-0.5 s): loaded while the map runs (local:
+    by the run's process, finalize's workers forked after; Dask: by each worker while its kept
+    child maps), not by a finalize task (nor at commit, after them)."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
     seen = tmp_path / "seen"
-    subprocess.run([sys.executable, "-c", _FINALIZE_SEES, str(tmp_path), str(seen)], check=True,
+    subprocess.run([sys.executable, "-c", _FINALIZE_SEES, str(tmp_path), str(seen), engine], check=True,
                    cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
     lines = seen.read_text().split("\n")[:-1]
     assert len(lines) == 3 and len({line.split()[0] for line in lines}) >= 2  # three shards, forked workers
