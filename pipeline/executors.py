@@ -125,9 +125,12 @@ class Dask:
             # starts warm; daskworker.py resets what it inherits (signal handlers).
             dask.config.set({"distributed.worker.daemon": False,
                              "distributed.worker.multiprocessing-method": "fork", **QUIET})
+            # The scheduler serves HTTP (health, metrics) even without a dashboard, on port 8787 by
+            # default, and warns on stderr when that port is taken (by another cluster, a dashboard):
+            # any free port on this machine's loopback instead, and no dashboard.
             self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR,
-                                        preload=["pipeline.daskworker"])
+                                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                        silence_logs=logging.ERROR, preload=["pipeline.daskworker"])
             self.client = Client(self.cluster)
 
     def map(self, fn: Callable, items: Iterable, args: tuple = (), retry_args: tuple | None = None) -> Iterator:

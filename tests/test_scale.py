@@ -307,6 +307,30 @@ def test_the_runs_own_cluster_polls_nothing_faster_than_every_250_ms():
     assert fast == {}
 
 
+_PORT_TAKEN = """
+import socket
+taken = socket.socket()
+try:
+    taken.bind(("127.0.0.1", 8787))
+    taken.listen()
+except OSError:  # taken already, by something else
+    pass
+from pipeline.executors import Dask
+runner = Dask(1)
+runner.close()
+"""
+
+
+def test_the_runs_own_cluster_says_nothing_when_port_8787_is_taken():
+    """Dask's scheduler serves HTTP on 8787 by default and warned on stderr when it was taken
+    (a run's one-line messages then had five)."""
+    pytest.importorskip("distributed")
+    done = subprocess.run([sys.executable, "-c", _PORT_TAKEN], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "already in use" not in done.stderr and "Warning" not in done.stderr
+
+
 def test_engine_dask_without_dask_installed_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     from pipeline import cli
 
