@@ -89,14 +89,6 @@ class Local:
             self.pool = self._new_pool()
         return self.pool.submit(fn, *args).result()
 
-    def renew(self) -> None:
-        """The next tasks run in processes forked from this one as it is now, so they share what
-        it has loaded since the pool started (run.py: pyarrow's pandas, before finalize). The old
-        workers finish and exit on their own."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=False)
-            self.pool = None
-
     def close(self, abort: bool = False) -> None:
         if self.pool is not None:
             if abort:
@@ -125,12 +117,9 @@ class Dask:
             # starts warm; daskworker.py resets what it inherits (signal handlers).
             dask.config.set({"distributed.worker.daemon": False,
                              "distributed.worker.multiprocessing-method": "fork", **QUIET})
-            # The scheduler serves HTTP (health, metrics) even without a dashboard, on port 8787 by
-            # default, and warns on stderr when that port is taken (by another cluster, a dashboard):
-            # any free port on this machine's loopback instead, and no dashboard.
             self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                                        dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                                        silence_logs=logging.ERROR, preload=["pipeline.daskworker"])
+                                        dashboard_address=None, silence_logs=logging.ERROR,
+                                        preload=["pipeline.daskworker"])
             self.client = Client(self.cluster)
 
     def map(self, fn: Callable, items: Iterable, args: tuple = (), retry_args: tuple | None = None) -> Iterator:
@@ -145,27 +134,12 @@ class Dask:
     def call(self, fn: Callable, *args):
         return self.client.submit(fn, *args, pure=False).result()
 
-    def renew(self) -> None:
-        """Nothing: a cluster's workers are not forked again (see Local.renew)."""
-
     def close(self, abort: bool = False) -> None:
         if abort:  # tasks of this run still queued or running on the cluster
             self.client.cancel([f for f in self.futures if f is not None], force=True)
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-
-
-def warm_arrow() -> bool:
-    """pyarrow imports pandas the first time it builds an array from a list (its pandas shim),
-    0.2-0.5 s: in every worker's first finalize task, and in the run's process at commit,
-    serially, after the workers were done. Called while the map runs (by the run's process;
-    under Dask by each worker while its kept child maps, shardmap.py), so finalize's workers
-    (forked after it: Local.renew) and the commit find it loaded. Returns False (done)."""
-    import pyarrow as pa
-
-    pa.array([0], pa.int64())
-    return False
 
 
 def executor(engine: str, jobs: int, scheduler: str | None = None):

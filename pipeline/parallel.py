@@ -165,19 +165,15 @@ def _kept(jobs: int, ctx, renew: bool = False) -> ProcessPoolExecutor:
     return _KEPT[key]
 
 
-def in_kept_child(fn: Callable, *args, meanwhile: Callable | None = None):
+def in_kept_child(fn: Callable, *args):
     """fn(*args) run in this process's kept child (forked on first use, see _KEPT), so it runs
-    on a main thread (the page timer needs one) and cannot take this process down; `meanwhile()`
-    runs here while it does (after the fork, so the child never inherits half of it). Raises
+    on a main thread (the page timer needs one) and cannot take this process down. Raises
     BrokenProcessPool if the child died; the next call forks a fresh one."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     try:
-        future = _kept(1, ctx).submit(fn, *args)
-        if meanwhile is not None:
-            meanwhile()
-        return future.result()
+        return _kept(1, ctx).submit(fn, *args).result()
     except BrokenProcessPool:
         _KEPT.pop((os.getpid(), 1)).shutdown(wait=False, cancel_futures=True)
         raise

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from . import __version__, pagecache, shardcache
 from .cache import dependency_versions
-from .executors import executor, warm_arrow
+from .executors import executor
 from .pagecache import CacheStats
 from .pages import Options, process_page  # noqa: F401  (the per-page chain's public names)
 from .plan import plan
@@ -176,20 +176,16 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
         shards = planned.shards
         infos, ranges = [], []
         # A shard whose input is unchanged takes its outputs from the cache (shardcache.py).
-        warm = engine != "local" or shard_jobs > 1  # workers elsewhere: this process writes no part
         for shard, info in zip(shards, runner.map(shardcache.map_shard, shards, (job,),
                                                   (replace(job, isolate=True, crashed=True),))):
             progress.shard_done(sum(_piece_bytes(p) for p in shard.pieces), len(shard.pieces), info.documents)
             infos.append(info)
             ranges += info.ranges
-            if warm and not info.reused:  # the workers are busy with the next shards meanwhile
-                warm = warm_arrow()
         # Counted by the global pass: a later copy of a page is no page of this run's.
         summary.cache = shardcache.decide(runner, job, infos, options.near, min_parts=jobs)
         dropped: Counter[str] = Counter()
         skipped_ns: Counter[str] = Counter()
         counts = Counter()
-        runner.renew()  # finalize's workers forked with pandas loaded (warm_arrow)
         for final in runner.map(shardcache.finalize_shard, list(zip(shards, infos)), (job, _offsets(ranges))):
             for message in final.messages:
                 progress.say(f"problem: {message}")

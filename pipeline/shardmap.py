@@ -35,7 +35,6 @@ from .cache import page_key
 from .model import Problem, RawPage
 from .pagecache import CacheStats, ShardCache, pack_outcome, unpack_outcome
 from .pages import GC_THRESHOLD, TRANSIENT, Options, process_page
-from .executors import warm_arrow
 from .parallel import in_kept_child, ordered_map
 from .plan import Shard
 from .read import RangeRead, read_piece
@@ -143,8 +142,7 @@ def map_shard(shard: Shard, job: Job) -> MapInfo:
         _allow_children()
         if job.page_jobs <= 1 and not job.crashed:
             try:
-                # This worker runs finalize later: pyarrow's pandas loaded while the child maps.
-                return in_kept_child(_map_shard, shard, replace(job, isolate=False), meanwhile=warm_arrow)
+                return in_kept_child(_map_shard, shard, replace(job, isolate=False))
             except BrokenProcessPool:  # a page killed the child: again, page by page
                 pass
     return _map_shard(shard, job)

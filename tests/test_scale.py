@@ -307,30 +307,6 @@ def test_the_runs_own_cluster_polls_nothing_faster_than_every_250_ms():
     assert fast == {}
 
 
-_PORT_TAKEN = """
-import socket
-taken = socket.socket()
-try:
-    taken.bind(("127.0.0.1", 8787))
-    taken.listen()
-except OSError:  # taken already, by something else
-    pass
-from pipeline.executors import Dask
-runner = Dask(1)
-runner.close()
-"""
-
-
-def test_the_runs_own_cluster_says_nothing_when_port_8787_is_taken():
-    """Dask's scheduler serves HTTP on 8787 by default and warned on stderr when it was taken
-    (a run's one-line messages then had five)."""
-    pytest.importorskip("distributed")
-    done = subprocess.run([sys.executable, "-c", _PORT_TAKEN], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "already in use" not in done.stderr and "Warning" not in done.stderr
-
-
 def test_engine_dask_without_dask_installed_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     from pipeline import cli
 
@@ -342,43 +318,6 @@ def test_engine_dask_without_dask_installed_is_one_line_and_exit_2(tmp_path, mon
     assert cli.main(["run", "--raw", str(ROOT / "tests/data/seeds"), "--out", str(tmp_path / "o"),
                      "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--scheduler needs --engine dask" in capsys.readouterr().err
-
-
-_FINALIZE_SEES = """
-import os, sys
-from pathlib import Path
-from pipeline import plan as plan_module, shardcache
-from pipeline.run import run
-from tests import multistream_dump
-
-plan_module.STREAMS_PER_SHARD, plan_module.MIN_SHARDS = 2, 1
-real = shardcache.finalize_shard
-
-def noting(item, job, offsets):
-    with open(sys.argv[2], "a") as f:
-        f.write(f"{os.getpid()} {'pandas' in sys.modules}\\n")
-    return real(item, job, offsets)
-
-shardcache.finalize_shard = noting
-tmp = Path(sys.argv[1])
-multistream_dump.write(tmp / "raw")
-run([tmp / "raw"], tmp / "out", quiet=True, jobs=2, engine=sys.argv[3])
-"""
-
-
-@pytest.mark.parametrize("engine", ["local", "dask"])
-def test_jobs_2_finalize_workers_start_with_pandas_loaded(tmp_path, engine):
-    """pyarrow imports pandas at its first array (0.2-0.5 s): loaded while the map runs (local:
-    by the run's process, finalize's workers forked after; Dask: by each worker while its kept
-    child maps), not by a finalize task (nor at commit, after them)."""
-    if engine == "dask":
-        pytest.importorskip("distributed")
-    seen = tmp_path / "seen"
-    subprocess.run([sys.executable, "-c", _FINALIZE_SEES, str(tmp_path), str(seen), engine], check=True,
-                   cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
-    lines = seen.read_text().split("\n")[:-1]
-    assert len(lines) == 3 and len({line.split()[0] for line in lines}) >= 2  # three shards, forked workers
-    assert {line.split()[1] for line in lines} == {"True"}
 
 
 def _parse_noting_pid(page):
