@@ -140,6 +140,27 @@ def test_the_local_engine_never_imports_dask(tmp_path):
     assert (tmp_path / "o" / "manifest.json").exists()
 
 
+def test_a_dask_run_beside_another_cluster_prints_nothing(tmp_path):
+    """Dask's scheduler serves HTTP (health checks) on 8787 by default, and warned on stderr
+    when another cluster (or another run) held that port."""
+    pytest.importorskip("distributed")
+    import socket
+
+    taken = socket.socket()
+    try:
+        taken.bind(("", 8787))
+        taken.listen()
+    except OSError:  # somebody holds it already: the same situation
+        pass
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw", str(ROOT / "tests/data/seeds"),
+                               "--out", str(tmp_path / "o"), "--no-cache", "--quiet", "--engine", "dask",
+                               "--jobs", "2"], cwd=ROOT, capture_output=True, text=True)
+    finally:
+        taken.close()
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
 def _crash_on_slow(page):
     if page.doc_id == "crash":
         os._exit(9)  # what a segfault in C code looks like to the pool
@@ -203,8 +224,9 @@ def cluster():
     import dask
 
     with dask.config.set({"distributed.worker.daemon": False}):
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as c, distributed.Client(c) as client:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                      scheduler_kwargs={"dashboard_address": ":0"}) as c, \
+                distributed.Client(c) as client:
             yield c, client
 
 
