@@ -2,7 +2,8 @@
 
 Per shard, on any worker: every record of `<shard>.items` in order; a document's duplicates
 (decided by the global pass, `<shard>.dups`) leave `paragraphs` for `duplicates`; problems,
-redirects and rows go to their tables (parts.py). What the manifest and the summary need comes
+redirects and rows go to their tables (write.PartWriter). With a cache, each page's rows are
+encoded once and kept (fragments.py), so a later run copies an unchanged page's rows. What the manifest and the summary need comes
 back in a small FinalInfo: row counts, dropped templates, skipped namespaces, the first problems.
 
 Positions inside a multistream range (line, byte, pages read) are the reader's, counted from
@@ -17,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from . import fragments
 from .dedup import apply
 from .dedup_pass import DUPLICATE_PAGE
 from .model import Problem, Redirect
@@ -69,6 +71,7 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
     dups_file = path(job, shard.no, "dups")
     decisions = pickle.loads(dups_file.read_bytes()) if dups_file.exists() else {}
     writer = PartWriter(job.work.parent, shard.no)
+    frags = fragments.Fragments(job.cache, job.run_id, shard.name)
 
     def problem(p: Problem) -> None:
         p = globalise(p, offsets.get(p.source))
@@ -93,19 +96,36 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
                 decision = decisions.get(item.no, {})
                 if isinstance(decision, tuple) and decision[0] == DUPLICATE_PAGE:
                     problem(duplicate_page(item, decision[1]))
-                elif isinstance(found := outcome(item), Problem):
-                    problem(found)
-                else:
-                    result, templates = found
-                    info.dropped.update(dict(templates))
-                    for p in result.problems:  # the page was read, with something worth knowing
+                elif frags.store is None:
+                    if isinstance(found := outcome(item), Problem):
+                        problem(found)
+                    else:
+                        result, templates = found
+                        info.dropped.update(dict(templates))
+                        for p in result.problems:  # the page was read, with something worth knowing
+                            problem(p)
+                        result, dups = apply(result, decision)
+                        _write(writer, result, dups, info.summary)
+                else:  # with a cache: the page's rows encoded once, copied by later runs
+                    key = frags.key(item.outcome, decision, item.source)
+                    fragment = frags.get(item.doc_id, key)
+                    if fragment is None and not isinstance(found := outcome(item), Problem):
+                        result, templates = found
+                        fragment = fragments.make(*apply(result, decision), templates)
+                        frags.put(item.doc_id, key, fragment)
+                    for p in frags.drain():  # a damaged entry, an unwritable store
                         problem(p)
-                    result, dups = apply(result, decision)
-                    _write(writer, result, dups, info.summary)
+                    if fragment is None:
+                        problem(found)
+                    else:
+                        fragments.write(writer, fragment, info.summary, info.dropped, problem)
         info.counts = writer.close()
         info.files = writer.files()
+        if frags.close(path(job, shard.no, "frags")):  # stored with the parts (shardcache.py)
+            info.files.append(f"{job.work.name}/{shard.name}.frags")
     except BaseException:
         writer.abort()
+        frags.close(path(job, shard.no, "frags"))
         raise
     return info
 

@@ -1,0 +1,116 @@
+"""Page fragments: one page's finished rows, kept in the cache so a rerun copies them.
+
+In: a page's outcome (as the map packed it) and the dedup pass's decisions for it. Out: what
+finalize writes for the page, encoded once (write.encode: each table's rows as an Arrow record
+batch and as CSV text; wide tables as their CSV files), with the numbers finalize adds up (row
+counts, dropped templates) and the page's problems (replayed through finalize, which places
+them in `errors`).
+
+Why: after a monthly update most pages of a shard are unchanged, yet the shard's part files
+must be written again around the changed ones. Turning a cached outcome back into records and
+the records into Arrow and CSV cells was most of such a rerun (about half of it on the bench's
+update). A fragment is copied instead.
+
+The key hashes the outcome's bytes, the page's decisions, its source file's name and the code
+(`cache.code_digest`): the same key is the same rows, whatever run made them. Fragments live in
+`<cache>/fragments/` with the page cache's layout and rules (pagecache.py: packs written by one
+task each, one index written by the run, a damaged entry is a miss with a `cache-corrupt` row).
+Without a cache nothing is encoded: finalize writes records as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import Counter
+from pathlib import Path
+
+from .cache import code_digest
+from .model import Problem
+from .pagecache import ShardCache
+from .write import PartWriter, encode, wide_table
+
+FOLDER = "fragments"
+FORMAT = 1  # of a fragment's pickle; part of the key
+# The tables a page's rows go to (errors and redirects are written as records, by finalize).
+TABLES = ("documents", "paragraphs", "duplicates", "tables", "table_cells", "members", "links",
+          "infobox", "keywords")
+
+
+def folder(cache: Path | None) -> Path | None:
+    return cache / FOLDER if cache is not None else None
+
+
+class Fragments:
+    """A finalize task's view of the fragment store (one per shard)."""
+
+    def __init__(self, cache: Path | None, run_id: str, shard: str):
+        self.store = ShardCache(folder(cache), run_id, shard) if cache is not None else None
+
+    def drain(self) -> list[Problem]:
+        """The store's problems since the last call."""
+        if self.store is None or not self.store.problems:
+            return []
+        out, self.store.problems = self.store.problems, []
+        return out
+
+    def key(self, packed: bytes, decision, source: str) -> str:
+        h = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{source}\0".encode("utf-8", "surrogatepass"))
+        h.update(repr(sorted(decision.items()) if isinstance(decision, dict) else decision).encode())
+        h.update(packed)
+        return h.hexdigest()
+
+    def get(self, doc_id: str, key: str):
+        """The page's fragment (`make`), or None."""
+        if self.store is None:
+            return None
+        found = self.store.get(doc_id, key)
+        if found is None:
+            return None
+        try:
+            return pickle.loads(found[1])
+        except Exception as e:  # checked by CRC in the pack, so only a changed format gets here
+            self.store.problems.append(Problem(str(self.store.folder), doc_id, "cache", "cache-corrupt",
+                                               f"{self.store.folder}: fragment of {doc_id} unreadable "
+                                               f"({type(e).__name__}); written again"))
+            return None
+
+    def put(self, doc_id: str, key: str, fragment) -> None:
+        if self.store is not None:
+            self.store.put(doc_id, key, None, pickle.dumps(fragment, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def close(self, entries: Path) -> bool:
+        """The entries of every fragment this shard used, for the run's fragment index, written
+        to `entries`; False (nothing written) without a cache."""
+        if self.store is None:
+            return False
+        entries.write_bytes(pickle.dumps(self.store.close(), protocol=pickle.HIGHEST_PROTOCOL))
+        self.store = None
+        return True
+
+
+def make(result, dups: list, templates) -> tuple:
+    """A page's rows (the DocResult with its decisions applied, its duplicate rows) encoded:
+    (summary counts, dropped templates, problems, {table: encoded rows}, wide tables)."""
+    tables = {name: encode(name, rows) for name in TABLES
+              if (rows := [result.document] if name == "documents" else dups if name == "duplicates"
+                  else getattr(result, name))}
+    wide = [wide_table(result.doc_id, index, columns, rows) for index, columns, rows in result.wide_tables]
+    summary = {"documents": 1, "paragraphs": len(result.paragraphs), "duplicates": len(dups),
+               **{name: len(getattr(result, name)) for name in ("tables", "members", "links", "infobox",
+                                                                 "keywords")}}
+    return summary, tuple(dict(templates).items()), list(result.problems), tables, wide
+
+
+def write(writer: PartWriter, fragment, summary: Counter, dropped: Counter, problem) -> None:
+    """A fragment into the shard's parts, its problems to `problem` (finalize's)."""
+    counts, templates, problems, tables, wide = fragment
+    dropped.update(dict(templates))
+    for p in problems:
+        problem(p)
+    summary.update(counts)
+    for name in TABLES:
+        if name in tables:
+            writer.add_encoded(name, tables[name])
+    for rel, data in wide:
+        writer.add_wide_bytes(rel, data)
