@@ -101,10 +101,6 @@ def _load_dictionary() -> None:
         dt.initialized = True
 
 
-if __name__ == "__main__":  # make setup
-    print(f"jieba's dictionary cache: {write_dictionary_cache()}")
-
-
 class Entities:
     """A page's entity names, found in a text leftmost-longest, without overlaps.
 
@@ -360,13 +356,46 @@ STOP_WORDS = frozenset("all an and are as at be by can for from has have if in i
                        "that the then this to we which with you".split())
 
 
+def _idf_file() -> Path:
+    return Path(jieba.__file__).parent / "analyse" / "idf.txt"
+
+
+def idf_cache() -> Path:
+    """Where `make setup` leaves the IDF table, marshalled (beside jieba's dictionary cache)."""
+    return dictionary_cache().with_name("jieba-idf.cache")
+
+
+def _read_idf() -> tuple[dict[str, float], float]:
+    """(IDF by word, the median IDF for unknown words) from jieba's idf.txt (a word and its IDF
+    per line), as its IDFLoader reads it."""
+    fields = _idf_file().read_bytes().decode("utf-8").split()
+    idf = dict(zip(fields[::2], map(float, fields[1::2])))
+    return idf, sorted(idf.values())[len(idf) // 2]
+
+
+def write_idf_cache() -> Path:
+    """The IDF table at `idf_cache()` (run by make setup)."""
+    path = idf_cache()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(marshal.dumps(_read_idf()))
+    os.replace(tmp, path)
+    return path
+
+
 @lru_cache(maxsize=1)
 def _tfidf() -> tuple[dict[str, float], float, frozenset[str]]:
-    """jieba's TF-IDF data: (IDF by word, the median IDF for unknown words, stop words), read
-    from jieba's idf.txt (a word and its IDF per line) as its IDFLoader reads it."""
-    fields = (Path(jieba.__file__).parent / "analyse" / "idf.txt").read_bytes().decode("utf-8").split()
-    idf = dict(zip(fields[::2], map(float, fields[1::2])))
-    return idf, sorted(idf.values())[len(idf) // 2], STOP_WORDS
+    """jieba's TF-IDF data: (IDF by word, the median IDF for unknown words, stop words). From
+    the cache make setup wrote if it is newer than idf.txt (0.13 s against 0.35 s of parsing the
+    text, paid by every run that processes a page: a tenth of a two-page run), else from idf.txt."""
+    try:
+        if idf_cache().stat().st_mtime > _idf_file().stat().st_mtime:
+            idf, median = marshal.loads(idf_cache().read_bytes())
+            if isinstance(idf, dict) and isinstance(median, float):
+                return idf, median, STOP_WORDS
+    except Exception:  # missing or damaged: the text file
+        pass
+    return (*_read_idf(), STOP_WORDS)
 
 
 # What keywords() needs to know of each distinct token, decided once per process (the same words
@@ -407,3 +436,8 @@ def keywords(tokens: list[str], top: int = KEYWORDS) -> list[tuple[str, float]]:
     best = heapq.nsmallest(top, [(-(n / total * v), w)
                                  for w, n, v in zip(words, counts.values(), values) if v > 0])
     return [(w, round(-s, 6)) for s, w in best]
+
+
+if __name__ == "__main__":  # make setup
+    print(f"jieba's dictionary cache: {write_dictionary_cache()}")
+    print(f"jieba's IDF table: {write_idf_cache()}")

@@ -218,6 +218,25 @@ def test_tfidf_data_is_jiebas():
     assert _tfidf() == (t.idf_freq, t.median_idf, frozenset(t.stop_words))
 
 
+def test_idf_cache_gives_the_text_files_data_and_a_bad_one_is_passed_over(tmp_path, monkeypatch):
+    from pipeline import tokens
+
+    text = tokens._read_idf()
+    monkeypatch.setattr(tokens, "idf_cache", lambda: tmp_path / "idf.cache")
+    tokens.write_idf_cache()
+    assert tokens.marshal.loads((tmp_path / "idf.cache").read_bytes()) == text
+    seen = []
+    monkeypatch.setattr(tokens, "_read_idf", lambda: seen.append(1) or text)
+    for damage in (None, b"garbage", tokens.marshal.dumps(("not", "a table"))):
+        if damage is not None:
+            (tmp_path / "idf.cache").write_bytes(damage)
+        seen.clear()
+        tokens._tfidf.cache_clear()
+        assert tokens._tfidf() == (*text, tokens.STOP_WORDS)
+        assert seen == ([] if damage is None else [1])  # the cache, else the text file
+    tokens._tfidf.cache_clear()
+
+
 def test_dictionary_is_loaded_as_jieba_loads_it(tmp_path):
     """tokens loads jieba's dictionary itself (from the cache make setup wrote, in one piece, for
     speed; or built in memory when there is none): the same dictionary as jieba.initialize()."""
