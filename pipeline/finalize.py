@@ -81,44 +81,38 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
             info.messages.append(p.message)
         writer.add("errors", [p])
 
+    # With a cache, pages are encoded in batches (fragments.Pages): every output goes through
+    # its queue, so rows and problems keep their order.
+    pages = fragments.Pages(frags, writer, info.summary, info.dropped, problem) if frags.store is not None else None
+    act = pages.later if pages is not None else (lambda fn, *args: fn(*args))
     try:
         for note in notes:
-            problem(note)
+            act(problem, note)
         for item in records(path(job, shard.no, "items")):
             if isinstance(item, Problem):
-                problem(item)
+                act(problem, item)
             elif isinstance(item, Redirect):
                 info.summary["redirects"] += 1
-                writer.add("redirects", [item])
+                act(writer.add, "redirects", [item])
             elif isinstance(item, SkippedNamespace):
                 info.skipped_ns[f"{item.source} ns={item.namespace}"] += item.pages
             else:
                 decision = decisions.get(item.no, {})
                 if isinstance(decision, tuple) and decision[0] == DUPLICATE_PAGE:
-                    problem(duplicate_page(item, decision[1]))
-                elif frags.store is None:
-                    if isinstance(found := outcome(item), Problem):
-                        problem(found)
-                    else:
-                        result, templates = found
-                        info.dropped.update(dict(templates))
-                        for p in result.problems:  # the page was read, with something worth knowing
-                            problem(p)
-                        result, dups = apply(result, decision)
-                        _write(writer, result, dups, info.summary)
-                else:  # with a cache: the page's rows encoded once, copied by later runs
-                    key = frags.key(item.outcome, decision, item.source)
-                    fragment = frags.get(item.doc_id, key)
-                    if fragment is None and not isinstance(found := outcome(item), Problem):
-                        result, templates = found
-                        fragment = fragments.make(*apply(result, decision), templates)
-                        frags.put(item.doc_id, key, fragment)
-                    for p in frags.drain():  # a damaged entry, an unwritable store
+                    act(problem, duplicate_page(item, decision[1]))
+                elif pages is not None:
+                    pages.page(item, decision)
+                elif isinstance(found := outcome(item), Problem):
+                    problem(found)
+                else:
+                    result, templates = found
+                    info.dropped.update(dict(templates))
+                    for p in result.problems:  # the page was read, with something worth knowing
                         problem(p)
-                    if fragment is None:
-                        problem(found)
-                    else:
-                        fragments.write(writer, fragment, info.summary, info.dropped, problem)
+                    result, dups = apply(result, decision)
+                    _write(writer, result, dups, info.summary)
+        if pages is not None:
+            pages.flush()
         info.counts = writer.close()
         info.files = writer.files()
         if frags.close(path(job, shard.no, "frags")):  # stored with the parts (shardcache.py)

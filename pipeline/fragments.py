@@ -26,8 +26,10 @@ from collections import Counter
 from pathlib import Path
 
 from .cache import code_digest
+from .dedup import apply
 from .model import Problem
 from .pagecache import ShardCache
+from .shardmap import outcome
 from .write import PartWriter, encode, wide_table
 
 FOLDER = "fragments"
@@ -89,28 +91,85 @@ class Fragments:
         return True
 
 
-def make(result, dups: list, templates) -> tuple:
-    """A page's rows (the DocResult with its decisions applied, its duplicate rows) encoded:
-    (summary counts, dropped templates, problems, {table: encoded rows}, wide tables)."""
-    tables = {name: encode(name, rows) for name in TABLES
-              if (rows := [result.document] if name == "documents" else dups if name == "duplicates"
-                  else getattr(result, name))}
-    wide = [wide_table(result.doc_id, index, columns, rows) for index, columns, rows in result.wide_tables]
-    summary = {"documents": 1, "paragraphs": len(result.paragraphs), "duplicates": len(dups),
-               **{name: len(getattr(result, name)) for name in ("tables", "members", "links", "infobox",
-                                                                 "keywords")}}
-    return summary, tuple(dict(templates).items()), list(result.problems), tables, wide
+def _rows(name: str, result, dups: list) -> list:
+    return [result.document] if name == "documents" else dups if name == "duplicates" else getattr(result, name)
 
 
-def write(writer: PartWriter, fragment, summary: Counter, dropped: Counter, problem) -> None:
-    """A fragment into the shard's parts, its problems to `problem` (finalize's)."""
-    counts, templates, problems, tables, wide = fragment
-    dropped.update(dict(templates))
-    for p in problems:
-        problem(p)
-    summary.update(counts)
+def make(pages: list[tuple]) -> list[tuple]:
+    """Pages' rows, each (the DocResult with its decisions applied, its duplicate rows, dropped
+    templates), encoded, each: (summary counts, dropped templates, problems, {table: encoded
+    rows}, wide tables)."""
+    tables: list[dict] = [{} for _ in pages]
     for name in TABLES:
-        if name in tables:
-            writer.add_encoded(name, tables[name])
-    for rel, data in wide:
-        writer.add_wide_bytes(rel, data)
+        for mine, encoded in zip(tables, encode(name, [_rows(name, r, d) for r, d, _ in pages])):
+            if encoded[0]:
+                mine[name] = encoded
+    out = []
+    for (result, dups, templates), mine in zip(pages, tables):
+        wide = [wide_table(result.doc_id, index, columns, rows) for index, columns, rows in result.wide_tables]
+        summary = {"documents": 1, "paragraphs": len(result.paragraphs), "duplicates": len(dups),
+                   **{name: len(getattr(result, name)) for name in ("tables", "members", "links", "infobox",
+                                                                     "keywords")}}
+        out.append((summary, tuple(dict(templates).items()), list(result.problems), mine, wide))
+    return out
+
+
+class Pages:
+    """Finalize's work on a shard with a cache, in input order: each page's fragment, from the
+    store or encoded, goes to the parts. Pages whose rows are not stored are encoded BATCH at a
+    time (`make`), so what comes after them (their problems, the next pages, any `later`
+    action such as a problem row) waits in a queue and is done in order."""
+
+    BATCH = 64
+
+    def __init__(self, store: Fragments, writer: PartWriter, summary: Counter, dropped: Counter, problem):
+        self.store, self.writer, self.summary, self.dropped, self.problem = store, writer, summary, dropped, problem
+        self.queue: list[tuple] = []  # (function, args) in order
+        self.fresh: list[list] = []  # [doc_id, key, page rows -> its fragment once made]
+
+    def later(self, fn, *args) -> None:
+        self.queue.append((fn, args))
+
+    def page(self, item, decision) -> None:
+        """A PageOutcome (shardmap.py) and its decisions (dedup_pass.py)."""
+        key = self.store.key(item.outcome, decision, item.source)
+        fragment = self.store.get(item.doc_id, key)
+        found = outcome(item) if fragment is None else None
+        for p in self.store.drain():  # a damaged entry
+            self.later(self.problem, p)
+        if fragment is not None:
+            self.later(self._write, [None, None, fragment])
+        elif isinstance(found, Problem):
+            self.later(self.problem, found)
+        else:
+            result, templates = found
+            waiting = [item.doc_id, key, (*apply(result, decision), templates)]
+            self.fresh.append(waiting)
+            self.later(self._write, waiting)
+            if len(self.fresh) >= self.BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.fresh:
+            for waiting, fragment in zip(self.fresh, make([w[2] for w in self.fresh])):
+                waiting[2] = fragment
+                self.store.put(waiting[0], waiting[1], fragment)
+            self.fresh = []
+            for p in self.store.drain():  # a store that cannot be written
+                self.later(self.problem, p)
+        queue, self.queue = self.queue, []
+        for fn, args in queue:
+            fn(*args)
+
+    def _write(self, waiting: list) -> None:
+        """A fragment into the shard's parts, its problems to finalize's `problem`."""
+        counts, templates, problems, tables, wide = waiting[2]
+        self.dropped.update(dict(templates))
+        for p in problems:
+            self.problem(p)
+        self.summary.update(counts)
+        for name in TABLES:
+            if name in tables:
+                self.writer.add_encoded(name, tables[name])
+        for rel, data in wide:
+            self.writer.add_wide_bytes(rel, data)
