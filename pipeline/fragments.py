@@ -28,12 +28,12 @@ from pathlib import Path
 from .cache import code_digest
 from .dedup import apply
 from .model import Problem
-from .pagecache import ShardCache
+from .pagecache import ShardCache, compress, decompress
 from .shardmap import outcome
 from .write import PartWriter, encode, wide_table
 
 FOLDER = "fragments"
-FORMAT = 1  # of a fragment's pickle; part of the key
+FORMAT = 2  # of a fragment's bytes (a compressed pickle); part of the key
 # The tables a page's rows go to (errors and redirects are written as records, by finalize).
 TABLES = ("documents", "paragraphs", "duplicates", "tables", "table_cells", "members", "links",
           "infobox", "keywords")
@@ -70,8 +70,8 @@ class Fragments:
         if found is None:
             return None
         try:
-            return pickle.loads(found[1])
-        except Exception as e:  # checked by CRC in the pack, so only a changed format gets here
+            return pickle.loads(decompress(found[1]))
+        except Exception as e:  # checked by CRC in the pack: a changed format, or a bug
             self.store.problems.append(Problem(str(self.store.folder), doc_id, "cache", "cache-corrupt",
                                                f"{self.store.folder}: fragment of {doc_id} unreadable "
                                                f"({type(e).__name__}); written again"))
@@ -79,7 +79,7 @@ class Fragments:
 
     def put(self, doc_id: str, key: str, fragment) -> None:
         if self.store is not None:
-            self.store.put(doc_id, key, None, pickle.dumps(fragment, protocol=pickle.HIGHEST_PROTOCOL))
+            self.store.put(doc_id, key, None, compress(pickle.dumps(fragment, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def close(self, entries: Path) -> bool:
         """The entries of every fragment this shard used, for the run's fragment index, written
