@@ -22,6 +22,7 @@ from . import fragments
 from .dedup import apply
 from .dedup_pass import DUPLICATE_PAGE
 from .model import Problem, Redirect
+from .pages import few_collections
 from .rows import DuplicateRow
 from .write import PartWriter
 from .readers.xmldump import SkippedNamespace
@@ -66,6 +67,11 @@ def globalise(problem: Problem, offset: tuple[int, int, int, str] | None) -> Pro
 def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes: tuple = ()) -> FinalInfo:
     """`offsets`: (source, range) -> (lines, bytes, pages, last page) of the dump before it;
     `notes`: problems to record first (a damaged stored shard, shardcache.py)."""
+    with few_collections():
+        return _finalize_shard(shard, job, offsets, notes)
+
+
+def _finalize_shard(shard, job: Job, offsets: dict, notes: tuple) -> FinalInfo:
     info = FinalInfo(shard.no)
     offsets = {p.file.source: offsets.get((p.file.source, p.part)) for p in shard.pieces if p.ranged}
     dups_file = path(job, shard.no, "dups")

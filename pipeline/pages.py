@@ -8,8 +8,10 @@ see shardmap.py). A page whose chain raises becomes a Problem naming the stage; 
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from .dedup import page_keys
@@ -42,6 +44,19 @@ TRANSIENT = frozenset({"timeout", "too-deep", "parse-error", "normalise-error", 
 # collections were about a sixth of a cold run's CPU time (20 MB dump: 55 s default, 45.6 s with
 # this, 44.9 s with no collector at all; peak memory the same). Cycles are still collected.
 GC_THRESHOLD = (10_000, 10, 10)
+
+
+@contextmanager
+def few_collections():
+    """GC_THRESHOLD while a shard's stage runs (map, finalize), the caller's own afterwards.
+    Finalize builds rows by the hundred thousand too: under the default its full collections
+    were 1.1 of a cold run's 22.5 CPU-s (10 MB dump), 0.04 s with this."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class PageTimeout(Exception):

@@ -342,3 +342,27 @@ def test_one_shard_with_jobs_2_spreads_its_pages_over_two_processes(tmp_path, mo
     monkeypatch.setattr(pages, "parse", _REAL_PARSE)
     run([raw], tmp_path / "one", quiet=True)
     _same(tmp_path / "one", tmp_path / "two")
+
+
+def test_map_and_finalize_run_with_fewer_collections_and_restore_the_callers(tmp_path, monkeypatch):
+    """Both stages build rows by the hundred thousand: under Python's default threshold the
+    collector's full passes were a twentieth of a cold run (pages.few_collections)."""
+    import gc
+
+    from pipeline import write
+
+    seen = {}
+    real_process, real_close = pages.process_page, write.PartWriter.close
+    monkeypatch.setattr(shardmap, "process_page",
+                        lambda *a: seen.setdefault("map", gc.get_threshold()) and real_process(*a))
+    monkeypatch.setattr(write.PartWriter, "close",
+                        lambda self: seen.setdefault("finalize", gc.get_threshold()) and real_close(self))
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        run([ROOT / "tests/data/seeds"], tmp_path / "o", quiet=True)
+        after = gc.get_threshold()
+    finally:
+        gc.set_threshold(*before)
+    assert seen == {"map": pages.GC_THRESHOLD, "finalize": pages.GC_THRESHOLD}
+    assert after == (700, 10, 10)
