@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import arrays
 from .outdir import Lock, check_ownership, inside, wide_csv_path
 from .rows import ROWS, VALUES
 from .schemas import SCHEMAS
@@ -246,7 +247,9 @@ def assemble(tmp: Path) -> None:
         folder = tmp / f"{name}.parquet"
         folder.mkdir(exist_ok=True)
         if not any(folder.glob("part-*.parquet")):
-            pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+            # Not pq.write_table(schema.empty_table()): empty_table imports pandas (arrays.py).
+            with pq.ParquetWriter(folder / "part-00000.parquet", schema) as empty:
+                empty.write_table(pa.Table.from_arrays([arrays.array([], f.type) for f in schema], schema=schema))
         head = io.StringIO()
         head.write(BOM)
         csv.writer(head).writerow(schema.names)
@@ -285,7 +288,7 @@ def _array(values: tuple | list, type_: pa.DataType) -> pa.Array:
         for v in values:
             if v is not None and not isinstance(v, (list, tuple)):
                 raise TypeError(f"expected a list for a {type_} column, got {type(v).__name__}")
-    return pa.array(values, type_)
+    return arrays.array(values, type_)  # pa.array's arrays, without importing pandas
 
 
 def _csv_rows(table: pa.Table, columns: list[tuple]):
