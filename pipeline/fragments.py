@@ -11,8 +11,10 @@ must be written again around the changed ones. Turning a cached outcome back int
 the records into Arrow and CSV cells was most of such a rerun (about half of it on the bench's
 update). A fragment is copied instead.
 
-The key hashes the outcome's bytes, the page's decisions, its source file's name and the code
-(`cache.code_digest`): the same key is the same rows, whatever run made them. Fragments live in
+The key hashes the outcome's bytes, the page's decisions and the code (`cache.code_digest`):
+the same key is the same rows, whatever run made them, except the input file's name, which
+the page's `documents` row and problems are given when written (next month's dump is a new
+file with mostly the same pages). Fragments live in
 `<cache>/fragments/` with the page cache's layout and rules (pagecache.py: packs written by one
 task each, one index written by the run, a damaged entry is a miss with a `cache-corrupt` row).
 Without a cache nothing is encoded: finalize writes records as before.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from .cache import code_digest
@@ -33,10 +36,11 @@ from .shardmap import outcome
 from .write import PartWriter, encode, wide_table
 
 FOLDER = "fragments"
-FORMAT = 2  # of a fragment's bytes (a compressed pickle); part of the key
-# The tables a page's rows go to (errors and redirects are written as records, by finalize).
-TABLES = ("documents", "paragraphs", "duplicates", "tables", "table_cells", "members", "links",
-          "infobox", "keywords")
+FORMAT = 3  # of a fragment's bytes (a compressed pickle); part of the key
+# The tables a page's rows go to encoded. Its `documents` row names the input file, which next
+# month's dump renames: it is kept as a record and given the page's file when written, as are
+# its problems (errors and redirects are written as records, by finalize).
+TABLES = ("paragraphs", "duplicates", "tables", "table_cells", "members", "links", "infobox", "keywords")
 
 
 def folder(cache: Path | None) -> Path | None:
@@ -56,8 +60,8 @@ class Fragments:
         out, self.store.problems = self.store.problems, []
         return out
 
-    def key(self, packed: bytes, decision, source: str) -> str:
-        h = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{source}\0".encode("utf-8", "surrogatepass"))
+    def key(self, packed: bytes, decision) -> str:
+        h = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0".encode())
         h.update(repr(sorted(decision.items()) if isinstance(decision, dict) else decision).encode())
         h.update(packed)
         return h.hexdigest()
@@ -92,13 +96,13 @@ class Fragments:
 
 
 def _rows(name: str, result, dups: list) -> list:
-    return [result.document] if name == "documents" else dups if name == "duplicates" else getattr(result, name)
+    return dups if name == "duplicates" else getattr(result, name)
 
 
 def make(pages: list[tuple]) -> list[tuple]:
     """Pages' rows, each (the DocResult with its decisions applied, its duplicate rows, dropped
     templates), encoded, each: (summary counts, dropped templates, problems, {table: encoded
-    rows}, wide tables)."""
+    rows}, wide tables, documents row)."""
     tables: list[dict] = [{} for _ in pages]
     for name in TABLES:
         for mine, encoded in zip(tables, encode(name, [_rows(name, r, d) for r, d, _ in pages])):
@@ -110,7 +114,7 @@ def make(pages: list[tuple]) -> list[tuple]:
         summary = {"documents": 1, "paragraphs": len(result.paragraphs), "duplicates": len(dups),
                    **{name: len(getattr(result, name)) for name in ("tables", "members", "links", "infobox",
                                                                      "keywords")}}
-        out.append((summary, tuple(dict(templates).items()), list(result.problems), mine, wide))
+        out.append((summary, tuple(dict(templates).items()), list(result.problems), mine, wide, result.document))
     return out
 
 
@@ -132,20 +136,20 @@ class Pages:
 
     def page(self, item, decision) -> None:
         """A PageOutcome (shardmap.py) and its decisions (dedup_pass.py)."""
-        key = self.store.key(item.outcome, decision, item.source)
+        key = self.store.key(item.outcome, decision)
         fragment = self.store.get(item.doc_id, key)
         found = outcome(item) if fragment is None else None
         for p in self.store.drain():  # a damaged entry
             self.later(self.problem, p)
         if fragment is not None:
-            self.later(self._write, [None, None, fragment])
+            self.later(self._write, [None, None, fragment], item.source)
         elif isinstance(found, Problem):
             self.later(self.problem, found)
         else:
             result, templates = found
             waiting = [item.doc_id, key, (*apply(result, decision), templates)]
             self.fresh.append(waiting)
-            self.later(self._write, waiting)
+            self.later(self._write, waiting, item.source)
             if len(self.fresh) >= self.BATCH:
                 self.flush()
 
@@ -161,13 +165,15 @@ class Pages:
         for fn, args in queue:
             fn(*args)
 
-    def _write(self, waiting: list) -> None:
-        """A fragment into the shard's parts, its problems to finalize's `problem`."""
-        counts, templates, problems, tables, wide = waiting[2]
+    def _write(self, waiting: list, source: str) -> None:
+        """A fragment into the shard's parts, its problems to finalize's `problem`; both name
+        `source`, the file the page comes from in this run."""
+        counts, templates, problems, tables, wide, document = waiting[2]
         self.dropped.update(dict(templates))
         for p in problems:
-            self.problem(p)
+            self.problem(p if p.source == source else replace(p, source=source))
         self.summary.update(counts)
+        self.writer.add("documents", [document if document.source == source else replace(document, source=source)])
         for name in TABLES:
             if name in tables:
                 self.writer.add_encoded(name, tables[name])
