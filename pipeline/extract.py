@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 
 from .grid import unique_columns
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
-from .rows import DocumentRow, InfoboxRow, KeywordRow, LinkRow, ParagraphRow, TableCellRow, TableRow
+from .rows import DocumentRow, InfoboxRow, KeywordRow, LinkRow, ParagraphRow, TableCellRow, TableRow, evolve
 from .normalise import script_of
 from .outdir import wide_csv_path
 from .tokens import Entities, keywords, tokenize
@@ -67,7 +66,7 @@ def extract(doc: Document) -> DocResult:
     )
     meta = doc.meta
     # Every paragraph counts as kept until dedup.apply decides.
-    return replace(result, document=DocumentRow(
+    return evolve(result, document=DocumentRow(
         doc_id=doc.doc_id, source=doc.source, format=doc.format,
         title=doc.title, title_original=doc.title_original, script=doc.script,
         categories=doc.categories, categories_display=doc.categories_display,

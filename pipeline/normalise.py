@@ -15,12 +15,12 @@ The string functions are idempotent: normalising a normalised text changes nothi
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 from .convert import (CODE_END, CODE_START, HAN, Markup, class_counts, is_han, strip_markup,
                       to_original, to_variant, unmark_code)
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
+from .rows import evolve
 
 _WS = re.compile(r"\s+")
 # Not next to ASCII punctuation: whether fullwidth_punct converts that depends on its neighbours,
@@ -126,7 +126,7 @@ _short_target = lru_cache(maxsize=1 << 16)(_target)
 @lru_cache(maxsize=1 << 15)  # links repeat across pages (a country, a year) about 2:1
 def _link(link: Link, variant: str, rules: tuple, source_variant: str) -> Link:
     n = Normaliser(variant, source_variant, rules)
-    return replace(link, anchor_original=n.original(link.anchor_original),
+    return evolve(link, anchor_original=n.original(link.anchor_original),
                    anchor=n.target(link.anchor_original))
 
 
@@ -155,15 +155,15 @@ class Normaliser:
 
     def block(self, block):
         if isinstance(block, Paragraph):
-            return replace(block, text_original=self.original(block.text_original),
+            return evolve(block, text_original=self.original(block.text_original),
                            text=self.target(block.text_original), links=self.links(block.links))
         if isinstance(block, ListBlock):
-            return replace(block, items=tuple(
-                replace(it, text_original=self.original(it.text_original),
+            return evolve(block, items=tuple(
+                evolve(it, text_original=self.original(it.text_original),
                         text=self.target(it.text_original), links=self.links(it.links))
                 for it in block.items))
         if isinstance(block, Table):
-            return replace(
+            return evolve(
                 block,
                 caption_original=self.original(block.caption_original),
                 caption=self.target(block.caption_original),
@@ -175,7 +175,7 @@ class Normaliser:
         raise TypeError(f"unknown block {type(block).__name__}")
 
     def cell(self, cell: Cell) -> Cell:
-        return replace(cell, text_original=self.original(cell.text_original),
+        return evolve(cell, text_original=self.original(cell.text_original),
                        text=self.target(cell.text_original), links=self.links(cell.links))
 
 
@@ -243,13 +243,13 @@ def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
     n = Normaliser(variant, src, doc.rules)
     blocks = tuple(n.block(b) for b in doc.blocks)
     title, title_original = title_for(doc, variant, src, n)
-    infobox = tuple(replace(f, value_original=n.original(f.value_original),
+    infobox = tuple(evolve(f, value_original=n.original(f.value_original),
                             value=n.target(f.value_original), links=n.links(f.links)) for f in doc.infobox)
-    normalised = replace(doc, blocks=blocks, title=title, title_original=title_original,
+    normalised = evolve(doc, blocks=blocks, title=title, title_original=title_original,
                          infobox=infobox, category_links=n.links(doc.category_links),
                          categories_display=tuple(n.target(c) for c in doc.categories))
     script = "ja" if src == "ja" else script_of(*_texts(normalised))
     headings = sorted({h for b in doc.blocks for h in b.section})
-    return replace(normalised, script=script,
+    return evolve(normalised, script=script,
                    headings=tuple((h, n.original(h), n.target(h)) for h in headings))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .dedup import page_keys
 from .extract import extract
@@ -18,6 +18,7 @@ from .model import Problem, RawPage
 from .neardup import NearOptions
 from .normalise import normalise_document
 from .parse import parse
+from .rows import evolve
 from .tokens import initialise as initialise_tokens
 
 
@@ -83,7 +84,7 @@ def process_page(page: RawPage, options: Options):
         result = extract(doc)
         stage = "dedup"
         paragraphs, keys = page_keys(result.paragraphs, options.near)
-        return replace(result, paragraphs=paragraphs), doc.dropped_templates, keys
+        return evolve(result, paragraphs=paragraphs), doc.dropped_templates, keys
     except Exception as e:
         if not (isinstance(e, PageTimeout) or alarm.fired):
             return _failed(page, stage, label, e)
