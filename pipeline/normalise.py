@@ -66,6 +66,10 @@ def script_of(*texts: str) -> str:
     for text in texts:
         h, t, s = _script_counts(text)
         han, trad, simp = han + h, trad + t, simp + s
+    return _script(han, trad, simp)
+
+
+def _script(han: int, trad: int, simp: int) -> str:
     if not han:
         return "none"
     if trad and simp and min(trad, simp) * 10 >= max(trad, simp):
@@ -124,10 +128,13 @@ _short_target = lru_cache(maxsize=1 << 16)(_target)
 
 
 @lru_cache(maxsize=1 << 15)  # links repeat across pages (a country, a year) about 2:1
-def _link(link: Link, variant: str, rules: tuple, source_variant: str) -> Link:
+def _link(anchor_original: str, target: str, kind: str, variant: str, rules: tuple,
+          source_variant: str) -> Link:
+    """A link normalised: its anchor as written and in the target variant. Cached by its
+    fields rather than by the Link (a dataclass's __hash__ and __eq__ are Python calls), and
+    its parsed `anchor` (None) is not one of them: normalising sets it."""
     n = Normaliser(variant, source_variant, rules)
-    return evolve(link, anchor_original=n.original(link.anchor_original),
-                   anchor=n.target(link.anchor_original))
+    return Link(n.original(anchor_original), target, kind, n.target(anchor_original))
 
 
 class Normaliser:
@@ -148,10 +155,14 @@ class Normaliser:
                                                                  self.source_variant)
 
     def link(self, link: Link) -> Link:
-        return _link(link, self.variant, self.rules, self.source_variant)
+        return _link(link.anchor_original, link.target, link.kind, self.variant, self.rules,
+                     self.source_variant)
 
     def links(self, links) -> tuple[Link, ...]:
-        return tuple(self.link(x) for x in links)
+        if not links:
+            return ()
+        variant, rules, source = self.variant, self.rules, self.source_variant
+        return tuple([_link(x.anchor_original, x.target, x.kind, variant, rules, source) for x in links])
 
     def block(self, block):
         if isinstance(block, Paragraph):
@@ -228,6 +239,29 @@ def _texts(doc: Document):
             yield from (c.text_original for row in b.rows for c in row)
 
 
+def _document_script(doc: Document) -> str:
+    """`script_of(*_texts(doc))`. The counts of texts add up, so the title and the table cells
+    (many short texts, not asked for again) are counted as one joined text; the paragraphs and
+    list items one by one, through the cache their rows' `script` reads (extract)."""
+    han, trad, simp = class_counts("".join(_cell_texts(doc)))
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            h, t, s = _script_counts(b.text_original)
+            han, trad, simp = han + h, trad + t, simp + s
+        elif isinstance(b, ListBlock):
+            for i in b.items:
+                h, t, s = _script_counts(i.text_original)
+                han, trad, simp = han + h, trad + t, simp + s
+    return _script(han, trad, simp)
+
+
+def _cell_texts(doc: Document):
+    yield doc.title_original
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            yield from (c.text_original for row in b.rows for c in row)
+
+
 def title_for(doc: Document, variant: str, source_variant: str, n: Normaliser) -> tuple[str, str]:
     """(title, title_original). noteTA's T= rule sets the title in the variants it names."""
     original = n.original(doc.title_original)
@@ -248,7 +282,7 @@ def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
     normalised = evolve(doc, blocks=blocks, title=title, title_original=title_original,
                          infobox=infobox, category_links=n.links(doc.category_links),
                          categories_display=tuple(n.target(c) for c in doc.categories))
-    script = "ja" if src == "ja" else script_of(*_texts(normalised))
+    script = "ja" if src == "ja" else _document_script(normalised)
     headings = sorted({h for b in doc.blocks for h in b.section})
     return evolve(normalised, script=script,
                    headings=tuple((h, n.original(h), n.target(h)) for h in headings))

@@ -222,3 +222,46 @@ def test_class_counts_are_those_of_the_translated_classes(text):
         classes = t.translate(CLASSES)
         assert class_counts(t) == (len(classes) - classes.count("-"), classes.count("1"),
                                    classes.count("2") + classes.count("3"))
+
+
+def test_a_documents_script_counts_its_cells_and_title_as_one_text():
+    """normalise counts the title and the table cells joined (`_document_script`): the same as
+    counting every text on its own (`script_of` over `_texts`), on every wikitext page under
+    tests/data (tables, Traditional and Simplified pages) and on made-up mixes."""
+    from pathlib import Path
+
+    from pipeline.model import Cell, ListBlock, ListItem, RawPage, Table
+    from pipeline.normalise import _document_script, _texts
+    from pipeline.parse import parse
+    from pipeline.read import discover, read_file
+
+    files = discover([Path(__file__).parent / "data"])[0]
+    docs = [normalise_document(parse(p)) for f in files for p in read_file(f)
+            if isinstance(p, RawPage) and p.format == "wikitext"]
+    assert sum(any(isinstance(b, Table) for b in d.blocks) for d in docs) > 10
+    assert {_document_script(d) for d in docs} >= {"hans", "hant"}
+    for d in docs:
+        assert _document_script(d) == script_of(*_texts(d)), d.doc_id
+    long = "國" * 150 + "里" * 40 + "于" * 30  # over the numpy path's length, when joined
+    for cells in ([], ["國"], ["国", "里"], ["國"] * 30, [long[:100], long[100:]], ["abc", "\ud800", "汉"]):
+        for paras in ((), ("国家",), ("國家", "乾隆")):
+            doc = Document("d", "d", "wikitext", "題", (
+                *(Paragraph((), t) for t in paras),
+                ListBlock((), (ListItem("*", 1, "里"),)),
+                Table((), "", ("a",), tuple((Cell(c),) for c in cells))))
+            assert _document_script(doc) == script_of(*_texts(doc))
+
+
+@given(text_strategy, st.sampled_from(["internal", "external", "category"]), st.none() | text_strategy)
+def test_a_normalised_link_is_its_anchor_normalised_whatever_it_was_cached_under(anchor, kind, parsed):
+    """Links are cached by their fields, not as Link objects, and not by the parsed `anchor`
+    (normalising sets it): the result is the link with both anchors normalised."""
+    from dataclasses import replace
+
+    from pipeline.model import Link
+
+    n = Normaliser("zh-hans", "zh-hant", ())
+    link = Link(anchor, "目標", kind, parsed)
+    expected = replace(link, anchor_original=n.original(anchor), anchor=n.target(anchor))
+    assert n.link(link) == expected and n.links((link, link)) == (expected, expected)
+    assert n.links(()) == ()
