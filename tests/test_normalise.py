@@ -265,3 +265,43 @@ def test_a_normalised_link_is_its_anchor_normalised_whatever_it_was_cached_under
     expected = replace(link, anchor_original=n.original(anchor), anchor=n.target(anchor))
     assert n.link(link) == expected and n.links((link, link)) == (expected, expected)
     assert n.links(()) == ()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" ,:;!?()，。、；：！？）」』】》〉（「『【《〈漢a1")), max_size=30))
+def test_the_space_pattern_is_the_lookbehind_first_one(text):
+    """`_PUNCT_SPACE` starts with its space (searched quickly) and looks back over it: the same
+    matches as the plain form with the lookbehinds first."""
+    import re
+
+    from pipeline.convert import HAN
+    from pipeline.normalise import _PUNCT_SPACE
+
+    plain = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])"
+                       f"|(?<=[{HAN}]) (?=（)")
+    assert [m.span() for m in _PUNCT_SPACE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_the_only_printable_whitespace_is_the_space():
+    """collapse skips its whitespace regex for a printable text without a double space: right
+    only while no other whitespace character (of `\\s` or `str.strip`) is printable."""
+    import re
+    import sys
+
+    ws = re.compile(r"\s")
+    assert [c for c in map(chr, range(sys.maxunicode + 1))
+            if (ws.match(c) or c.isspace()) and c.isprintable()] == [" "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\u3000\xa0\u2028a漢，（）")), max_size=20))
+def test_collapse_is_the_regex_collapse(text):
+    """The quick path (a printable text) gives what the whitespace regex gives."""
+    from pipeline import normalise as N
+
+    def reference(text: str) -> str:
+        text = N._WS.sub(" ", text).strip()
+        text = N._PUNCT_SPACE.sub("", text)
+        return N._EMPTY_BRACKETS.sub("", N._BRACKET_SEPARATORS.sub("", text)) if "（" in text else text
+
+    assert N.collapse(text) == reference(text)
