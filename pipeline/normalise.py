@@ -34,6 +34,7 @@ _BRACKET_SEPARATORS = re.compile(r"(?<=（)[；，、]+|[；，、]+(?=）)")
 _EMPTY_BRACKETS = re.compile(r"（）")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
 _ASCII_PUNCT = re.compile(r"[,:;!?()]")
+_PUNCT_OR_CODE = re.compile(f"[,:;!?(){CODE_START}{CODE_END}]")
 
 
 def collapse(text: str) -> str:
@@ -94,7 +95,9 @@ def fullwidth_punct(text: str) -> str:
     chars = list(text)
     opened: list[bool] = []
     code = False
-    for i, c in enumerate(chars):
+    for m in _PUNCT_OR_CODE.finditer(text):  # the characters the loop acts on, not every one
+        i = m.start()
+        c = chars[i]
         if c in (CODE_START, CODE_END):
             code = c == CODE_START
         if c not in _FULL or code:

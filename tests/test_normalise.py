@@ -305,3 +305,37 @@ def test_collapse_is_the_regex_collapse(text):
         return N._EMPTY_BRACKETS.sub("", N._BRACKET_SEPARATORS.sub("", text)) if "（" in text else text
 
     assert N.collapse(text) == reference(text)
+
+
+def _fullwidth_every_character(text: str) -> str:
+    """fullwidth_punct as it was: the loop over every character (the reference)."""
+    from pipeline.convert import CODE_END, CODE_START, is_han
+    from pipeline.normalise import _FULL
+
+    chars = list(text)
+    opened: list[bool] = []
+    code = False
+    for i, c in enumerate(chars):
+        if c in (CODE_START, CODE_END):
+            code = c == CODE_START
+        if c not in _FULL or code:
+            continue
+        prev = chars[i - 1] if i > 0 else ""
+        nxt = chars[i + 1] if i + 1 < len(chars) else ""
+        near_han = is_han(prev) or is_han(nxt)
+        if c == "(":
+            opened.append(near_han)
+            if opened[-1]:
+                chars[i] = "（"
+        elif c == ")":
+            if opened.pop() if opened else near_han:
+                chars[i] = "）"
+        elif (c == "," and near_han) or is_han(prev) or prev in _FULL.values():
+            chars[i] = _FULL[c]
+    return "".join(chars)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(",:;!?()，（a 漢語\ue020\ue021")), max_size=30))
+def test_fullwidth_punct_visits_only_the_characters_it_acts_on(text):
+    assert fullwidth_punct(text) == _fullwidth_every_character(text)
