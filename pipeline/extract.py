@@ -37,22 +37,24 @@ def extract(doc: Document) -> DocResult:
     drafts: list[tuple] = []  # paragraphs until their tokens are known (see _paragraph)
     table_index = 0
     for block in doc.blocks:
+        target = section(block.section)  # once per block, not per item and cell
         if isinstance(block, Paragraph):
-            _paragraph(drafts, section(block.section), section(block.section, True),
+            _paragraph(drafts, target, section(block.section, True),
                        "paragraph", 0, block.text, block.text_original)
-            _links(result, doc.doc_id, section(block.section), block.links)
+            _links(result, doc.doc_id, target, block.links)
         elif isinstance(block, ListBlock):
+            original = section(block.section, True)
             for item in block.items:
-                _paragraph(drafts, section(block.section), section(block.section, True),
+                _paragraph(drafts, target, original,
                            KIND.get(item.marker, "item"), item.depth, item.text, item.text_original)
-                _links(result, doc.doc_id, section(block.section), item.links)
+                _links(result, doc.doc_id, target, item.links)
         elif isinstance(block, Table):
-            _table(result, doc.doc_id, table_index, section(block.section), block)
-            _links(result, doc.doc_id, section(block.section), block.links)
+            _table(result, doc.doc_id, table_index, target, block)
+            _links(result, doc.doc_id, target, block.links)
             for row in block.rows:
                 for cell in row:
-                    if not cell.from_span:  # a spanned cell's copies repeat its links
-                        _links(result, doc.doc_id, section(block.section), cell.links)
+                    if not cell.from_span and cell.links:  # a spanned cell's copies repeat its links
+                        _links(result, doc.doc_id, target, cell.links)
             table_index += 1
     for f in doc.infobox:
         _links(result, doc.doc_id, "", f.links)
