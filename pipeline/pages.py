@@ -12,7 +12,7 @@ import gc
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .dedup import page_keys
 from .extract import extract
@@ -20,6 +20,7 @@ from .model import Problem, RawPage
 from .neardup import NearOptions
 from .normalise import normalise_document
 from .parse import parse
+from .rows import evolve
 from .tokens import initialise as initialise_tokens
 
 
@@ -98,7 +99,7 @@ def process_page(page: RawPage, options: Options):
         result = extract(doc)
         stage = "dedup"
         paragraphs, keys = page_keys(result.paragraphs, options.near)
-        return replace(result, paragraphs=paragraphs), doc.dropped_templates, keys
+        return evolve(result, paragraphs=paragraphs), doc.dropped_templates, keys
     except Exception as e:
         if not (isinstance(e, PageTimeout) or alarm.fired):
             return _failed(page, stage, label, e)
