@@ -13,13 +13,13 @@ re-converts what a rule or a branch chose.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import opencc
 
 from .model import ConversionRule
+from .rows import frozen
 
 # The OpenCC config for each target: script and regional character forms, not vocabulary.
 # OpenCC's phrase configs (s2twp, tw2sp) also swap words from an IT-centred dictionary, and on
@@ -202,7 +202,7 @@ def regional_names(variant: str) -> tuple[re.Pattern, dict[str, str]] | None:
     return pattern, mapping
 
 
-@dataclass(frozen=True)
+@frozen
 class Markup:
     """One parsed -{…}- span."""
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .convert import converter
 from .neardup import NearIndex, NearOptions, index_signatures, lsh_keys, scratch_db, select_in
-from .rows import DuplicateRow, ParagraphRow
+from .rows import DuplicateRow, ParagraphRow, evolve
 
 
 class _Dropped(dict):
@@ -153,9 +153,7 @@ def page_keys(paragraphs: list[ParagraphRow],
     needs, per paragraph (para_index, norm_hash, MinHash signature or None, LSH band keys or
     None), so the one global pass hashes nothing."""
     norms = [dedup_text(row.text_original) for row in paragraphs]
-    # Built from each row's values (what dataclasses.replace does, without its per-field checks:
-    # a third of the cost)
-    paragraphs = [ParagraphRow(**{**vars(row), "norm_hash": hash_key(norm)}) for row, norm in zip(paragraphs, norms)]
+    paragraphs = [evolve(row, norm_hash=hash_key(norm)) for row, norm in zip(paragraphs, norms)]
     sigs = index_signatures(norms, near)
     long = [i for i, sig in enumerate(sigs) if sig is not None]
     bands = dict(zip(long, lsh_keys([sigs[i] for i in long], near)))

@@ -117,9 +117,11 @@ class Dask:
             # starts warm; daskworker.py resets what it inherits (signal handlers).
             dask.config.set({"distributed.worker.daemon": False,
                              "distributed.worker.multiprocessing-method": "fork", **QUIET})
+            # No dashboard; the scheduler's HTTP server (health checks) still starts, on a free
+            # port: on its default 8787 a second run at the same time printed a warning.
             self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR,
-                                        preload=["pipeline.daskworker"])
+                                        dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                        silence_logs=logging.ERROR, preload=["pipeline.daskworker"])
             self.client = Client(self.cluster)
 
     def map(self, fn: Callable, items: Iterable, args: tuple = (), retry_args: tuple | None = None) -> Iterator:

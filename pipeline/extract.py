@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 
 from .grid import unique_columns
 from .members import member_rows
 from .model import DocResult, Document, ListBlock, Paragraph, Table
-from .rows import DocumentRow, InfoboxRow, KeywordRow, LinkRow, ParagraphRow, TableCellRow, TableRow
+from .rows import DocumentRow, InfoboxRow, KeywordRow, LinkRow, ParagraphRow, TableCellRow, TableRow, evolve
 from .normalise import script_of
 from .outdir import wide_csv_path
 from .tokens import Entities, keywords, tokenize
@@ -38,22 +37,24 @@ def extract(doc: Document) -> DocResult:
     drafts: list[tuple] = []  # paragraphs until their tokens are known (see _paragraph)
     table_index = 0
     for block in doc.blocks:
+        target = section(block.section)  # once per block, not per item and cell
         if isinstance(block, Paragraph):
-            _paragraph(drafts, section(block.section), section(block.section, True),
+            _paragraph(drafts, target, section(block.section, True),
                        "paragraph", 0, block.text, block.text_original)
-            _links(result, doc.doc_id, section(block.section), block.links)
+            _links(result, doc.doc_id, target, block.links)
         elif isinstance(block, ListBlock):
+            original = section(block.section, True)
             for item in block.items:
-                _paragraph(drafts, section(block.section), section(block.section, True),
+                _paragraph(drafts, target, original,
                            KIND.get(item.marker, "item"), item.depth, item.text, item.text_original)
-                _links(result, doc.doc_id, section(block.section), item.links)
+                _links(result, doc.doc_id, target, item.links)
         elif isinstance(block, Table):
-            _table(result, doc.doc_id, table_index, section(block.section), block)
-            _links(result, doc.doc_id, section(block.section), block.links)
+            _table(result, doc.doc_id, table_index, target, block)
+            _links(result, doc.doc_id, target, block.links)
             for row in block.rows:
                 for cell in row:
-                    if not cell.from_span:  # a spanned cell's copies repeat its links
-                        _links(result, doc.doc_id, section(block.section), cell.links)
+                    if not cell.from_span and cell.links:  # a spanned cell's copies repeat its links
+                        _links(result, doc.doc_id, target, cell.links)
             table_index += 1
     for f in doc.infobox:
         _links(result, doc.doc_id, "", f.links)
@@ -67,7 +68,7 @@ def extract(doc: Document) -> DocResult:
     )
     meta = doc.meta
     # Every paragraph counts as kept until dedup.apply decides.
-    return replace(result, document=DocumentRow(
+    return evolve(result, document=DocumentRow(
         doc_id=doc.doc_id, source=doc.source, format=doc.format,
         title=doc.title, title_original=doc.title_original, script=doc.script,
         categories=doc.categories, categories_display=doc.categories_display,

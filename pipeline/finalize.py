@@ -2,7 +2,8 @@
 
 Per shard, on any worker: every record of `<shard>.items` in order; a document's duplicates
 (decided by the global pass, `<shard>.dups`) leave `paragraphs` for `duplicates`; problems,
-redirects and rows go to their tables (parts.py). What the manifest and the summary need comes
+redirects and rows go to their tables (write.PartWriter). With a cache, each page's rows are
+encoded once and kept (fragments.py), so a later run copies an unchanged page's rows. What the manifest and the summary need comes
 back in a small FinalInfo: row counts, dropped templates, skipped namespaces, the first problems.
 
 Positions inside a multistream range (line, byte, pages read) are the reader's, counted from
@@ -17,9 +18,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from . import fragments
 from .dedup import apply
 from .dedup_pass import DUPLICATE_PAGE
 from .model import Problem, Redirect
+from .pages import few_collections
 from .rows import DuplicateRow
 from .write import PartWriter
 from .readers.xmldump import SkippedNamespace
@@ -64,11 +67,17 @@ def globalise(problem: Problem, offset: tuple[int, int, int, str] | None) -> Pro
 def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes: tuple = ()) -> FinalInfo:
     """`offsets`: (source, range) -> (lines, bytes, pages, last page) of the dump before it;
     `notes`: problems to record first (a damaged stored shard, shardcache.py)."""
+    with few_collections():
+        return _finalize_shard(shard, job, offsets, notes)
+
+
+def _finalize_shard(shard, job: Job, offsets: dict, notes: tuple) -> FinalInfo:
     info = FinalInfo(shard.no)
     offsets = {p.file.source: offsets.get((p.file.source, p.part)) for p in shard.pieces if p.ranged}
     dups_file = path(job, shard.no, "dups")
     decisions = pickle.loads(dups_file.read_bytes()) if dups_file.exists() else {}
     writer = PartWriter(job.work.parent, shard.no)
+    frags = fragments.Fragments(job.cache, job.run_id, shard.name)
 
     def problem(p: Problem) -> None:
         p = globalise(p, offsets.get(p.source))
@@ -78,21 +87,27 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
             info.messages.append(p.message)
         writer.add("errors", [p])
 
+    # With a cache, pages are encoded in batches (fragments.Pages): every output goes through
+    # its queue, so rows and problems keep their order.
+    pages = fragments.Pages(frags, writer, info.summary, info.dropped, problem) if frags.store is not None else None
+    act = pages.later if pages is not None else (lambda fn, *args: fn(*args))
     try:
         for note in notes:
-            problem(note)
+            act(problem, note)
         for item in records(path(job, shard.no, "items")):
             if isinstance(item, Problem):
-                problem(item)
+                act(problem, item)
             elif isinstance(item, Redirect):
                 info.summary["redirects"] += 1
-                writer.add("redirects", [item])
+                act(writer.add, "redirects", [item])
             elif isinstance(item, SkippedNamespace):
                 info.skipped_ns[f"{item.source} ns={item.namespace}"] += item.pages
             else:
                 decision = decisions.get(item.no, {})
                 if isinstance(decision, tuple) and decision[0] == DUPLICATE_PAGE:
-                    problem(duplicate_page(item, decision[1]))
+                    act(problem, duplicate_page(item, decision[1]))
+                elif pages is not None:
+                    pages.page(item, decision)
                 elif isinstance(found := outcome(item), Problem):
                     problem(found)
                 else:
@@ -102,10 +117,15 @@ def finalize_shard(shard, job: Job, offsets: dict[tuple[str, int], tuple], notes
                         problem(p)
                     result, dups = apply(result, decision)
                     _write(writer, result, dups, info.summary)
+        if pages is not None:
+            pages.flush()
         info.counts = writer.close()
         info.files = writer.files()
+        if frags.close(path(job, shard.no, "frags")):  # stored with the parts (shardcache.py)
+            info.files.append(f"{job.work.name}/{shard.name}.frags")
     except BaseException:
         writer.abort()
+        frags.close(path(job, shard.no, "frags"))
         raise
     return info
 

@@ -30,10 +30,10 @@ last row are cut at the table's end.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from .model import Cell, Link, Section, Table
 from .normalise import collapse
+from .rows import frozen
 
 # MediaWiki's own caps; they also stop a hostile colspan="999999" from eating memory.
 MAX_COLSPAN = 1000
@@ -42,7 +42,7 @@ MAX_ROWSPAN = 65534
 GROUP_COLUMN = "group"
 
 
-@dataclass(frozen=True)
+@frozen
 class GridCell:
     text: str
     links: tuple[Link, ...] = ()

@@ -15,22 +15,26 @@ The string functions are idempotent: normalising a normalised text changes nothi
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 from .convert import (CODE_END, CODE_START, HAN, Markup, class_counts, is_han, strip_markup,
                       to_original, to_variant, unmark_code)
 from .model import Cell, Document, Link, ListBlock, Paragraph, Table
+from .rows import evolve
 
 _WS = re.compile(r"\s+")
 # Not next to ASCII punctuation: whether fullwidth_punct converts that depends on its neighbours,
-# and removing the space would change them on a second pass.
-_PUNCT_SPACE = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])"
-                          f"|(?<=[{HAN}]) (?=（)")  # 南市 （上海）; not Latin: G7 （…）
+# and removing the space would change them on a second pass. The space comes first and the
+# lookbehinds look back over it (`(?<=X )` after it is `(?<=X)` before it): a pattern that starts
+# with a literal is searched for that character, one starting with a lookbehind is tried at
+# every position (seven times slower over a run's texts).
+_PUNCT_SPACE = re.compile(r" (?:(?<![,:;!?()] )(?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈] )(?![,:;!?()])"
+                          f"|(?<=[{HAN}] )(?=（))")  # 南市 （上海）; not Latin: G7 （…）
 _BRACKET_SEPARATORS = re.compile(r"(?<=（)[；，、]+|[；，、]+(?=）)")
 _EMPTY_BRACKETS = re.compile(r"（）")
 _FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
 _ASCII_PUNCT = re.compile(r"[,:;!?()]")
+_PUNCT_OR_CODE = re.compile(f"[,:;!?(){CODE_START}{CODE_END}]")
 
 
 def collapse(text: str) -> str:
@@ -39,7 +43,13 @@ def collapse(text: str) -> str:
     [[西班牙]]）`), since Chinese text puts no space next to them. Likewise separators left at
     the edge of full-width brackets, and brackets left empty, by templates that were dropped
     (`（{{IPAc-en|…}}；{{IPA-es|…}}；IBEX是…）` -> `（IBEX是…）`)."""
-    text = _WS.sub(" ", text).strip()
+    if text.isprintable() and "  " not in text:
+        # The only whitespace a printable text can hold is " " (every other \s character is a
+        # separator or control, not printable: tested), so there is no run to collapse; the
+        # check is a quarter of the regex's scan, and most texts pass it.
+        text = text.strip()
+    else:
+        text = _WS.sub(" ", text).strip()
     if " " in text:
         text = _PUNCT_SPACE.sub("", text)
     if "（" in text:
@@ -66,6 +76,10 @@ def script_of(*texts: str) -> str:
     for text in texts:
         h, t, s = _script_counts(text)
         han, trad, simp = han + h, trad + t, simp + s
+    return _script(han, trad, simp)
+
+
+def _script(han: int, trad: int, simp: int) -> str:
     if not han:
         return "none"
     if trad and simp and min(trad, simp) * 10 >= max(trad, simp):
@@ -81,7 +95,9 @@ def fullwidth_punct(text: str) -> str:
     chars = list(text)
     opened: list[bool] = []
     code = False
-    for i, c in enumerate(chars):
+    for m in _PUNCT_OR_CODE.finditer(text):  # the characters the loop acts on, not every one
+        i = m.start()
+        c = chars[i]
         if c in (CODE_START, CODE_END):
             code = c == CODE_START
         if c not in _FULL or code:
@@ -124,10 +140,13 @@ _short_target = lru_cache(maxsize=1 << 16)(_target)
 
 
 @lru_cache(maxsize=1 << 15)  # links repeat across pages (a country, a year) about 2:1
-def _link(link: Link, variant: str, rules: tuple, source_variant: str) -> Link:
+def _link(anchor_original: str, target: str, kind: str, variant: str, rules: tuple,
+          source_variant: str) -> Link:
+    """A link normalised: its anchor as written and in the target variant. Cached by its
+    fields rather than by the Link (a dataclass's __hash__ and __eq__ are Python calls), and
+    its parsed `anchor` (None) is not one of them: normalising sets it."""
     n = Normaliser(variant, source_variant, rules)
-    return replace(link, anchor_original=n.original(link.anchor_original),
-                   anchor=n.target(link.anchor_original))
+    return Link(n.original(anchor_original), target, kind, n.target(anchor_original))
 
 
 class Normaliser:
@@ -148,22 +167,26 @@ class Normaliser:
                                                                  self.source_variant)
 
     def link(self, link: Link) -> Link:
-        return _link(link, self.variant, self.rules, self.source_variant)
+        return _link(link.anchor_original, link.target, link.kind, self.variant, self.rules,
+                     self.source_variant)
 
     def links(self, links) -> tuple[Link, ...]:
-        return tuple(self.link(x) for x in links)
+        if not links:
+            return ()
+        variant, rules, source = self.variant, self.rules, self.source_variant
+        return tuple([_link(x.anchor_original, x.target, x.kind, variant, rules, source) for x in links])
 
     def block(self, block):
         if isinstance(block, Paragraph):
-            return replace(block, text_original=self.original(block.text_original),
+            return evolve(block, text_original=self.original(block.text_original),
                            text=self.target(block.text_original), links=self.links(block.links))
         if isinstance(block, ListBlock):
-            return replace(block, items=tuple(
-                replace(it, text_original=self.original(it.text_original),
+            return evolve(block, items=tuple(
+                evolve(it, text_original=self.original(it.text_original),
                         text=self.target(it.text_original), links=self.links(it.links))
                 for it in block.items))
         if isinstance(block, Table):
-            return replace(
+            return evolve(
                 block,
                 caption_original=self.original(block.caption_original),
                 caption=self.target(block.caption_original),
@@ -175,7 +198,7 @@ class Normaliser:
         raise TypeError(f"unknown block {type(block).__name__}")
 
     def cell(self, cell: Cell) -> Cell:
-        return replace(cell, text_original=self.original(cell.text_original),
+        return evolve(cell, text_original=self.original(cell.text_original),
                        text=self.target(cell.text_original), links=self.links(cell.links))
 
 
@@ -228,6 +251,29 @@ def _texts(doc: Document):
             yield from (c.text_original for row in b.rows for c in row)
 
 
+def _document_script(doc: Document) -> str:
+    """`script_of(*_texts(doc))`. The counts of texts add up, so the title and the table cells
+    (many short texts, not asked for again) are counted as one joined text; the paragraphs and
+    list items one by one, through the cache their rows' `script` reads (extract)."""
+    han, trad, simp = class_counts("".join(_cell_texts(doc)))
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            h, t, s = _script_counts(b.text_original)
+            han, trad, simp = han + h, trad + t, simp + s
+        elif isinstance(b, ListBlock):
+            for i in b.items:
+                h, t, s = _script_counts(i.text_original)
+                han, trad, simp = han + h, trad + t, simp + s
+    return _script(han, trad, simp)
+
+
+def _cell_texts(doc: Document):
+    yield doc.title_original
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            yield from (c.text_original for row in b.rows for c in row)
+
+
 def title_for(doc: Document, variant: str, source_variant: str, n: Normaliser) -> tuple[str, str]:
     """(title, title_original). noteTA's T= rule sets the title in the variants it names."""
     original = n.original(doc.title_original)
@@ -243,13 +289,13 @@ def normalise_document(doc: Document, variant: str = "zh-hans") -> Document:
     n = Normaliser(variant, src, doc.rules)
     blocks = tuple(n.block(b) for b in doc.blocks)
     title, title_original = title_for(doc, variant, src, n)
-    infobox = tuple(replace(f, value_original=n.original(f.value_original),
+    infobox = tuple(evolve(f, value_original=n.original(f.value_original),
                             value=n.target(f.value_original), links=n.links(f.links)) for f in doc.infobox)
-    normalised = replace(doc, blocks=blocks, title=title, title_original=title_original,
+    normalised = evolve(doc, blocks=blocks, title=title, title_original=title_original,
                          infobox=infobox, category_links=n.links(doc.category_links),
                          categories_display=tuple(n.target(c) for c in doc.categories))
-    script = "ja" if src == "ja" else script_of(*_texts(normalised))
+    script = "ja" if src == "ja" else _document_script(normalised)
     headings = sorted({h for b in doc.blocks for h in b.section})
-    return replace(normalised, script=script,
+    return evolve(normalised, script=script,
                    headings=tuple((h, n.original(h), n.target(h)) for h in headings))
 

@@ -14,7 +14,7 @@ path joined with " > " ("" for the lead); indexes start at 0; list columns are t
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from itertools import repeat
 from operator import itemgetter
 
@@ -23,24 +23,62 @@ DOC_ID = ("stable id: file path under the input root without extension, or wiki/
 SECTION = "heading path, outermost first, joined with ' > '; '' for the lead"
 
 
-def record(cls: type) -> type:
+def frozen(cls: type) -> type:
     """A frozen dataclass whose __init__ sets the instance's whole __dict__ in one step.
 
     dataclasses' own frozen __init__ calls object.__setattr__ once per field (the frozen
     __setattr__ refuses plain assignment): about four times the cost of the dict literal a row
-    used to be, and a cold run builds some 200,000 rows. The same signature (every column given,
-    by keyword or in order); everything else (eq, repr, replace, pickling) is dataclasses'.
+    used to be, and a cold run builds some 200,000 rows and a million parsed records (links,
+    cells, list items). The same signature (every field by keyword or in order, the same plain
+    defaults; a `default_factory` is refused); everything else (eq, hash, repr, `replace`,
+    pickling) is dataclasses'. `evolve` is its `dataclasses.replace`.
     """
     cls = dataclass(frozen=True, init=False)(cls)
-    names = [f.name for f in fields(cls)]
+    names, defaults = [], {}
+    for f in fields(cls):
+        if f.default_factory is not MISSING:
+            raise TypeError(f"{cls.__name__}.{f.name}: a default_factory needs dataclasses' __init__")
+        if f.default is not MISSING:
+            defaults[f"_default_{f.name}"] = f.default
+        names.append(f.name if f.default is MISSING else f"{f.name}=_default_{f.name}")
+    fieldnames = [f.name for f in fields(cls)]
     code = (f"def __init__(self, {', '.join(names)}):\n"
-            f"    _set(self, '__dict__', {{{', '.join(f'{n!r}: {n}' for n in names)}}})\n")
+            f"    _set(self, '__dict__', {{{', '.join(f'{n!r}: {n}' for n in fieldnames)}}})\n")
     namespace: dict = {}
-    exec(code, {"_set": object.__setattr__}, namespace)
+    exec(code, {"_set": object.__setattr__, **defaults}, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = init
-    VALUES[cls] = itemgetter(*names)
+    FIELDS[cls] = frozenset(fieldnames)
+    return cls
+
+
+# `frozen` class -> its field names, for `evolve`
+FIELDS: dict[type, frozenset[str]] = {}
+_new, _set = object.__new__, object.__setattr__
+
+
+def evolve(obj, **changes):
+    """`dataclasses.replace(obj, **changes)` for a `frozen` record: a new instance given the
+    old one's __dict__ with `changes` over it, as its __init__ would set it (replace reads
+    every field by getattr and calls __init__ by keyword: about three times the cost, for
+    some 100,000 records a cold run changes in normalise and dedup). Other dataclasses go to
+    `replace`."""
+    cls = type(obj)
+    names = FIELDS.get(cls)
+    if names is None:
+        return replace(obj, **changes)
+    if not names.issuperset(changes):
+        raise TypeError(f"{cls.__name__} has no field {sorted(set(changes) - names)[0]!r}")
+    new = _new(cls)
+    _set(new, "__dict__", {**obj.__dict__, **changes})
+    return new
+
+
+def record(cls: type) -> type:
+    """An output row: a `frozen` record (every column given), its values readable in order."""
+    cls = frozen(cls)
+    VALUES[cls] = itemgetter(*(f.name for f in fields(cls)))
     return cls
 
 

@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from . import __version__, pagecache, shardcache
+from . import __version__, fragments, pagecache, shardcache
 from .cache import dependency_versions
 from .executors import executor
 from .pagecache import CacheStats
@@ -149,6 +149,8 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
     writer = OutputWriter(out)
     try:
         cache_dir, notes = pagecache.prepare(cache_dir)
+        if cache_dir is not None:  # pages' finished rows (fragments.py), kept the same way
+            notes += pagecache.prepare(fragments.folder(cache_dir))[1]
     except BaseException:
         writer.abort()
         raise
@@ -198,6 +200,8 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
         progress.close()
         keep = shardcache.commit(cache_dir, infos)
         summary.cache.removed = pagecache.commit(cache_dir, [job.work / f"{s.name}.cache" for s in shards], keep)
+        pagecache.commit(fragments.folder(cache_dir),
+                         [f for s in shards if (f := job.work / f"{s.name}.frags").exists()])
         shutil.rmtree(job.work, ignore_errors=True)
         rows = {name: counts.get(name, 0) for name in SCHEMAS}
         writer.commit(_manifest(files, planned, options, rows, dropped, skipped_ns,

@@ -24,7 +24,6 @@ to the child), so the page that killed it becomes a `worker-crash` row and the r
 
 from __future__ import annotations
 
-import gc
 import pickle
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,7 @@ from pathlib import Path
 from .cache import page_key
 from .model import Problem, RawPage
 from .pagecache import CacheStats, ShardCache, pack_outcome, unpack_outcome
-from .pages import GC_THRESHOLD, TRANSIENT, Options, process_page
+from .pages import TRANSIENT, Options, few_collections, process_page
 from .parallel import in_kept_child, ordered_map
 from .plan import Shard
 from .read import RangeRead, read_piece
@@ -173,11 +172,9 @@ def _map_shard(shard: Shard, job: Job) -> MapInfo:
                 else:
                     yield item
 
-    gc_before = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLD)
     job.work.mkdir(parents=True, exist_ok=True)
     try:
-        with open(path(job, shard.no, "items"), "wb") as out, \
+        with few_collections(), open(path(job, shard.no, "items"), "wb") as out, \
                 open(path(job, shard.no, "keys"), "wb") as keys:
             for item in ordered_map(partial(_work, job.options), items(), job.page_jobs,
                                     needs_work=lambda x: isinstance(x, _Todo),
@@ -209,7 +206,6 @@ def _map_shard(shard: Shard, job: Job) -> MapInfo:
                         clean = False
                     pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
-        gc.set_threshold(*gc_before)
         entries = cache.close()
     path(job, shard.no, "cache").write_bytes(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
     info.stats = cache.stats

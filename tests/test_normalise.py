@@ -222,3 +222,120 @@ def test_class_counts_are_those_of_the_translated_classes(text):
         classes = t.translate(CLASSES)
         assert class_counts(t) == (len(classes) - classes.count("-"), classes.count("1"),
                                    classes.count("2") + classes.count("3"))
+
+
+def test_a_documents_script_counts_its_cells_and_title_as_one_text():
+    """normalise counts the title and the table cells joined (`_document_script`): the same as
+    counting every text on its own (`script_of` over `_texts`), on every wikitext page under
+    tests/data (tables, Traditional and Simplified pages) and on made-up mixes."""
+    from pathlib import Path
+
+    from pipeline.model import Cell, ListBlock, ListItem, RawPage, Table
+    from pipeline.normalise import _document_script, _texts
+    from pipeline.parse import parse
+    from pipeline.read import discover, read_file
+
+    files = discover([Path(__file__).parent / "data"])[0]
+    docs = [normalise_document(parse(p)) for f in files for p in read_file(f)
+            if isinstance(p, RawPage) and p.format == "wikitext"]
+    assert sum(any(isinstance(b, Table) for b in d.blocks) for d in docs) > 10
+    assert {_document_script(d) for d in docs} >= {"hans", "hant"}
+    for d in docs:
+        assert _document_script(d) == script_of(*_texts(d)), d.doc_id
+    long = "國" * 150 + "里" * 40 + "于" * 30  # over the numpy path's length, when joined
+    for cells in ([], ["國"], ["国", "里"], ["國"] * 30, [long[:100], long[100:]], ["abc", "\ud800", "汉"]):
+        for paras in ((), ("国家",), ("國家", "乾隆")):
+            doc = Document("d", "d", "wikitext", "題", (
+                *(Paragraph((), t) for t in paras),
+                ListBlock((), (ListItem("*", 1, "里"),)),
+                Table((), "", ("a",), tuple((Cell(c),) for c in cells))))
+            assert _document_script(doc) == script_of(*_texts(doc))
+
+
+@given(text_strategy, st.sampled_from(["internal", "external", "category"]), st.none() | text_strategy)
+def test_a_normalised_link_is_its_anchor_normalised_whatever_it_was_cached_under(anchor, kind, parsed):
+    """Links are cached by their fields, not as Link objects, and not by the parsed `anchor`
+    (normalising sets it): the result is the link with both anchors normalised."""
+    from dataclasses import replace
+
+    from pipeline.model import Link
+
+    n = Normaliser("zh-hans", "zh-hant", ())
+    link = Link(anchor, "目標", kind, parsed)
+    expected = replace(link, anchor_original=n.original(anchor), anchor=n.target(anchor))
+    assert n.link(link) == expected and n.links((link, link)) == (expected, expected)
+    assert n.links(()) == ()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" ,:;!?()，。、；：！？）」』】》〉（「『【《〈漢a1")), max_size=30))
+def test_the_space_pattern_is_the_lookbehind_first_one(text):
+    """`_PUNCT_SPACE` starts with its space (searched quickly) and looks back over it: the same
+    matches as the plain form with the lookbehinds first."""
+    import re
+
+    from pipeline.convert import HAN
+    from pipeline.normalise import _PUNCT_SPACE
+
+    plain = re.compile(r"(?<![,:;!?()]) (?=[，。、；：！？）」』】》〉])|(?<=[（「『【《〈]) (?![,:;!?()])"
+                       f"|(?<=[{HAN}]) (?=（)")
+    assert [m.span() for m in _PUNCT_SPACE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_the_only_printable_whitespace_is_the_space():
+    """collapse skips its whitespace regex for a printable text without a double space: right
+    only while no other whitespace character (of `\\s` or `str.strip`) is printable."""
+    import re
+    import sys
+
+    ws = re.compile(r"\s")
+    assert [c for c in map(chr, range(sys.maxunicode + 1))
+            if (ws.match(c) or c.isspace()) and c.isprintable()] == [" "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\u3000\xa0\u2028a漢，（）")), max_size=20))
+def test_collapse_is_the_regex_collapse(text):
+    """The quick path (a printable text) gives what the whitespace regex gives."""
+    from pipeline import normalise as N
+
+    def reference(text: str) -> str:
+        text = N._WS.sub(" ", text).strip()
+        text = N._PUNCT_SPACE.sub("", text)
+        return N._EMPTY_BRACKETS.sub("", N._BRACKET_SEPARATORS.sub("", text)) if "（" in text else text
+
+    assert N.collapse(text) == reference(text)
+
+
+def _fullwidth_every_character(text: str) -> str:
+    """fullwidth_punct as it was: the loop over every character (the reference)."""
+    from pipeline.convert import CODE_END, CODE_START, is_han
+    from pipeline.normalise import _FULL
+
+    chars = list(text)
+    opened: list[bool] = []
+    code = False
+    for i, c in enumerate(chars):
+        if c in (CODE_START, CODE_END):
+            code = c == CODE_START
+        if c not in _FULL or code:
+            continue
+        prev = chars[i - 1] if i > 0 else ""
+        nxt = chars[i + 1] if i + 1 < len(chars) else ""
+        near_han = is_han(prev) or is_han(nxt)
+        if c == "(":
+            opened.append(near_han)
+            if opened[-1]:
+                chars[i] = "（"
+        elif c == ")":
+            if opened.pop() if opened else near_han:
+                chars[i] = "）"
+        elif (c == "," and near_han) or is_han(prev) or prev in _FULL.values():
+            chars[i] = _FULL[c]
+    return "".join(chars)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(",:;!?()，（a 漢語\ue020\ue021")), max_size=30))
+def test_fullwidth_punct_visits_only_the_characters_it_acts_on(text):
+    assert fullwidth_punct(text) == _fullwidth_every_character(text)

@@ -108,14 +108,21 @@ def _dump(path: Path, changed: int | None = None) -> None:
     path.write_text(DUMP.format(pages=pages), encoding="utf-8")
 
 
-def test_next_months_dump_under_a_new_name_reuses_the_cache(tmp_path):
+def test_next_months_dump_under_a_new_name_reuses_the_cache(tmp_path, monkeypatch):
+    from pipeline import fragments
+
+    made = []  # pages whose finished rows were encoded, not copied (fragments.py)
+    real = fragments.make
+    monkeypatch.setattr(fragments, "make", lambda pages: made.extend(r.doc_id for r, _, _ in pages) or real(pages))
     raw, cache = tmp_path / "raw", tmp_path / "cache"
     raw.mkdir()
     _dump(raw / "zhwiki-20261001.xml")
     run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
     (raw / "zhwiki-20261001.xml").unlink()
     _dump(raw / "zhwiki-20261101.xml", changed=2)
+    made.clear()
     summary = run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
+    assert made == ["zhwiki/2"]
     c = summary.cache
     assert (c.new, c.changed, c.unchanged, c.removed) == (0, 1, 2, 0)
     run([raw], tmp_path / "clean", quiet=True)

@@ -10,7 +10,7 @@ import pytest
 from pipeline.dedup import apply
 from pipeline.model import DocResult, RawPage
 from pipeline.pages import Options, process_page
-from pipeline.rows import ROWS
+from pipeline.rows import FIELDS, ROWS, evolve, frozen
 from pipeline.schemas import ARROW, OUTPUTS, SCHEMAS
 
 PAGE = """{{Infobox organization
@@ -80,3 +80,54 @@ def test_a_doc_result_pickles_to_equal_rows():
     assert again == result and again.table_cells and type(again.table_cells[0]) is ROWS["table_cells"]
     with pytest.raises(TypeError, match="rows of several kinds"):
         pickle.dumps(dataclasses.replace(result, links=[*result.links, result.paragraphs[0]]))
+
+
+def _frozen_records():
+    from pipeline import convert, grid, model
+
+    return [c for m in (model, grid, convert) for c in vars(m).values()
+            if isinstance(c, type) and c in FIELDS]
+
+
+def _params(cls) -> list[tuple]:
+    import inspect
+
+    return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+
+def test_frozen_records_are_the_dataclasses_they_replace():
+    """`rows.frozen` only makes __init__ quicker: the same fields, signature and defaults as
+    dataclasses' own frozen __init__, and `evolve` is `dataclasses.replace` (checked against a
+    plain frozen dataclass built from each record's fields)."""
+    import pickle
+
+    from pipeline.model import Cell, Document, Link, Paragraph
+
+    records = _frozen_records()
+    assert {Link, Cell, Paragraph, Document} <= set(records)
+    for cls in records:
+        plain = dataclasses.make_dataclass(cls.__name__, [(f.name, f.type, f) for f in dataclasses.fields(cls)],
+                                           frozen=True)
+        assert _params(cls) == _params(plain), cls
+        assert cls.__dataclass_params__.frozen and cls.__hash__ is not None
+    link = Link("甲", "乙", "internal")
+    assert vars(link) == {"anchor_original": "甲", "target": "乙", "kind": "internal", "anchor": None}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        link.anchor = "x"
+    changed = evolve(link, anchor="丙", target="丁")
+    assert changed == dataclasses.replace(link, anchor="丙", target="丁") and link.anchor is None
+    assert hash(changed) == hash(Link("甲", "丁", "internal", "丙"))
+    assert pickle.loads(pickle.dumps(changed)) == changed
+    cell = Cell("x", header=True)
+    assert evolve(cell) == cell and evolve(cell) is not cell
+    with pytest.raises(TypeError, match="no field 'txt'"):
+        evolve(cell, txt="y")
+    with pytest.raises(TypeError):
+        dataclasses.replace(cell, txt="y")
+
+
+def test_frozen_refuses_a_default_factory():
+    with pytest.raises(TypeError, match="default_factory"):
+        @frozen
+        class Bag:
+            items: list = dataclasses.field(default_factory=list)

@@ -218,6 +218,25 @@ def test_tfidf_data_is_jiebas():
     assert _tfidf() == (t.idf_freq, t.median_idf, frozenset(t.stop_words))
 
 
+def test_idf_cache_gives_the_text_files_data_and_a_bad_one_is_passed_over(tmp_path, monkeypatch):
+    from pipeline import tokens
+
+    text = tokens._read_idf()
+    monkeypatch.setattr(tokens, "idf_cache", lambda: tmp_path / "idf.cache")
+    tokens.write_idf_cache()
+    assert tokens.marshal.loads((tmp_path / "idf.cache").read_bytes()) == text
+    seen = []
+    monkeypatch.setattr(tokens, "_read_idf", lambda: seen.append(1) or text)
+    for damage in (None, b"garbage", tokens.marshal.dumps(("not", "a table"))):
+        if damage is not None:
+            (tmp_path / "idf.cache").write_bytes(damage)
+        seen.clear()
+        tokens._tfidf.cache_clear()
+        assert tokens._tfidf() == (*text, tokens.STOP_WORDS)
+        assert seen == ([] if damage is None else [1])  # the cache, else the text file
+    tokens._tfidf.cache_clear()
+
+
 def test_dictionary_is_loaded_as_jieba_loads_it(tmp_path):
     """tokens loads jieba's dictionary itself (from the cache make setup wrote, in one piece, for
     speed; or built in memory when there is none): the same dictionary as jieba.initialize()."""
@@ -245,3 +264,28 @@ print(len(first[0]))
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) > 300_000 and list((tmp_path / "empty").iterdir()) == []
+
+
+def test_the_hmm_is_finalsegs_on_the_corpus():
+    """tokens._hmm re-implements jieba's finalseg.cut (viterbi with back-pointers): the same
+    words for every run of the corpus and for the stretches jieba hands it."""
+    import re
+
+    from jieba import finalseg
+
+    from pipeline.tokens import _hmm
+
+    runs = {r for ln in _corpus_lines() for r in re.findall("[\u4e00-\u9fd5a-zA-Z0-9.%]+", ln)}
+    assert len(runs) > 5000
+    differ = [r for r in runs if _hmm.__wrapped__(r) != tuple(finalseg.cut(r))]
+    assert differ == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去能对小多然于心学么之都好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感1a.%，")), min_size=1, max_size=40))
+def test_the_hmm_is_finalsegs_on_generated_text(text):
+    from jieba import finalseg
+
+    from pipeline.tokens import _hmm
+
+    assert _hmm.__wrapped__(text) == tuple(finalseg.cut(text))

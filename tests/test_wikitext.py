@@ -497,3 +497,25 @@ def test_country_templates_by_name_flag_ioc_and_foreign_language_text():
 
     (para,) = normalise_document(wt(src)).blocks
     assert para.text == "奥地利、美国、美国 (11)；楽譜、日语：国旗及び国歌、乐谱。"
+
+
+def test_a_link_titles_parts_are_cached_but_its_namespaces_are_the_renderers():
+    """`_title_parts` keeps what a title says by itself; which namespaces are files and
+    categories stays each renderer's (a dump's own names), whatever rendered the title first."""
+    from pipeline.readers import leantree
+
+    def render(renderer: Renderer, text: str):
+        out = renderer.streamed(leantree.parse(text))
+        return [(type(x).__name__, getattr(x, "links", ())) for x in out], renderer.categories
+
+    for _ in range(2):  # the second round reads the cache
+        german = Renderer.for_names((("kategorie", 14), ("datei", 6)))
+        assert render(Renderer(), "[[Kategorie:Hund]]") == (
+            [("Piece", (Link("Kategorie:Hund", "Kategorie:Hund", "internal"),))], [])
+        assert render(german, "[[Kategorie:Hund]]") == ([("Dropped", ())], ["Hund"])
+        assert render(german, "[[Datei:A.png]]")[0] == render(Renderer(), "[[fr:Chien]]")[0] == [("Dropped", ())]
+        assert german.categories == ["Hund"]
+        assert render(Renderer(), "[[Datei:A.png]]")[0] == [
+            ("Piece", (Link("Datei:A.png", "Datei:A.png", "internal"),))]
+        assert render(Renderer(), "[[:fr:Chien|chien]]")[0] == [
+            ("Piece", (Link("chien", "Fr:Chien", "internal"),))]

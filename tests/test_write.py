@@ -101,3 +101,60 @@ def test_a_table_takes_only_its_own_records(tmp_path, name, rows):
         writer.close()
     writer.abort()
     out.abort()
+
+
+# -- arrays.py: pa.array's arrays without pandas -------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from pipeline import arrays  # noqa: E402
+
+_TEXT = st.text(max_size=6)
+_VALUES = {  # what rows hold, and what they must not (which pa.array converts or refuses)
+    pa.string(): st.one_of(st.none(), _TEXT, st.integers(), st.binary(max_size=3)),
+    pa.int64(): st.one_of(st.none(), st.integers(-2 ** 64, 2 ** 64), st.booleans(), st.floats(), _TEXT),
+    pa.float64(): st.one_of(st.none(), st.floats(), st.integers(-2 ** 60, 2 ** 60), st.booleans()),
+    pa.bool_(): st.one_of(st.none(), st.booleans(), st.integers(0, 1)),
+    pa.list_(pa.string()): st.one_of(st.none(), st.lists(st.one_of(_TEXT, st.none(), st.integers()), max_size=3),
+                                     st.tuples(_TEXT, _TEXT), st.lists(_TEXT, max_size=4)),
+}
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except (TypeError, ValueError, OverflowError, pa.ArrowException) as e:
+        return type(e).__name__
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(_VALUES, key=str)).flatmap(
+    lambda t: st.tuples(st.just(t), st.lists(_VALUES[t], max_size=8))))
+def test_arrays_are_what_pa_array_makes_or_refuses(case):
+    type_, values = case
+    ours, theirs = _outcome(lambda: arrays.array(values, type_)), _outcome(lambda: pa.array(values, type_))
+    if isinstance(theirs, str):
+        assert ours == theirs
+    else:
+        ours.validate(full=True)
+        a, b = ours.to_pylist(), theirs.to_pylist()
+        assert ours.type == theirs.type and len(a) == len(b), (values, ours, theirs)
+        assert all(x == y or x != x and y != y for x, y in zip(a, b)), (values, a, b)  # NaN is NaN
+
+
+def test_a_run_never_imports_pandas(tmp_path):
+    """pa.array and Schema.empty_table import pandas to ask whether they were given a pandas
+    object: 0.3 s of every run (arrays.py)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = ("import sys\nfrom pathlib import Path\nfrom pipeline.run import run\n"
+            f"run([Path({str(root / 'tests/data/seeds')!r})], Path({str(tmp_path / 'o')!r}), quiet=True)\n"
+            f"run([Path({str(root / 'tests/data/seeds')!r})], Path({str(tmp_path / 'o')!r}), quiet=True,"
+            f" cache_dir=Path({str(tmp_path / 'c')!r}))\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandas'))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

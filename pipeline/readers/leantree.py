@@ -34,6 +34,7 @@ except ImportError:  # a build without the C extension: the library does everyth
     CTokenizer = None
 
 _new = object.__new__
+_TEXT = tk.Text
 
 
 class Unsupported(Exception):
@@ -105,16 +106,21 @@ class _Builder:
 
     def until(self, stops: tuple) -> tuple[Wikicode, dict]:
         """Nodes up to the next token of a type in `stops`, and that token (consumed)."""
-        nodes, pop, handle, handlers = [], self.tokens.pop, self.handle, self.handlers
+        nodes: list = []
+        append, pop, handle = nodes.append, self.tokens.pop, self.handle
         while True:
             token = pop()
             kind = type(token)
-            if kind in stops:
-                return _code(nodes), token
-            if kind is tk.Text:  # most tokens: skip the dispatch
-                nodes.append(_text(token["text"]))
+            if kind is _TEXT:  # most tokens (never a stop): `_text` inline, no dispatch
+                node = _new(Text)
+                node._value = token["text"]
+                append(node)
+            elif kind in stops:
+                code = _new(Wikicode)
+                code._nodes = nodes
+                return code, token
             else:
-                nodes.append(handle(token))
+                append(handle(token))
 
     # -- templates and their parameters ------------------------------------------------------
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from mwparserfromhell.nodes import (Argument, Comment, ExternalLink, Heading, HTMLEntity, Tag,
                                     Template, Text, Wikilink)
@@ -167,6 +168,18 @@ def is_file_link(node: Wikilink, names: frozenset[str] = FILE_NS) -> bool:
     return ns in names and not colon
 
 
+@lru_cache(maxsize=1 << 15)  # the same titles recur within and across pages (countries, years)
+def _title_parts(raw: str) -> tuple[str, bool, str, bool, str]:
+    """What `Renderer.wikilink` reads off a link's title (pipes restored, stripped): its
+    namespace and leading colon (`_namespace_of`), the part after the first colon, whether
+    the prefix is a language code and the link not to a page here (an interlanguage link,
+    unless the prefix is a namespace of the renderer's), and its `link_target`."""
+    ns, colon = _namespace_of(raw)
+    prefix, sep, rest = raw.lstrip(":").partition(":")
+    interlang = bool(sep and not colon and _INTERLANG.match(prefix.strip()))
+    return ns, colon, rest, interlang, link_target(raw)
+
+
 def link_target(title: str) -> str:
     """A wikilink target as a page title, spelled as every reader spells it (links.title_of)."""
     title = " ".join(title.replace(PIPE, "|").split()).lstrip(":").strip()
@@ -193,8 +206,9 @@ class Renderer:
 
     # -- entry points -------------------------------------------------------------------
     def stream(self, code, out: list) -> None:
-        for node in code.nodes:
-            self.node(node, out)
+        node = self.node
+        for n in code._nodes:  # Wikicode.nodes without its property call (106k a run)
+            node(n, out)
 
     def streamed(self, code) -> list:
         out: list = []
@@ -227,7 +241,7 @@ class Renderer:
     # -- nodes --------------------------------------------------------------------------
     def node(self, node, out: list) -> None:
         if isinstance(node, Text):
-            out.append(Piece(node.value))
+            out.append(Piece(node._value))  # Text.value without its property call
         elif isinstance(node, Wikilink):
             self.wikilink(node, out)
         elif isinstance(node, Template):
@@ -252,8 +266,7 @@ class Renderer:
 
     def wikilink(self, node: Wikilink, out: list) -> None:
         raw = source(node.title).replace(PIPE, "|").strip()
-        ns, colon = _namespace_of(raw)
-        prefix, sep, rest = raw.lstrip(":").partition(":")
+        ns, colon, rest, interlang, target = _title_parts(raw)
         if ns in self.file_ns and not colon:
             out.append(Dropped())
             return
@@ -261,13 +274,12 @@ class Renderer:
             self.categories.append(link_target(rest))
             out.append(Dropped())
             return
-        if sep and not colon and _INTERLANG.match(prefix.strip()) and ns not in self.file_ns:
+        if interlang and ns not in self.file_ns:
             out.append(Dropped())  # interlanguage link: shown in the sidebar, not the text
             return
         anchor = self.text_of(node.text) if node.text is not None else ""
         if not anchor.strip():
             anchor = raw.lstrip(":").replace("_", " ")
-        target = link_target(raw)
         out.append(Piece(anchor, (Link(anchor, target, "internal"),) if target else ()))
 
     def external(self, node: ExternalLink, out: list) -> None:

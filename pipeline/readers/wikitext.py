@@ -166,7 +166,17 @@ class _Assembler:
     def feed(self, stream: list) -> None:
         for item in stream:
             if isinstance(item, Piece):
-                first, *rest = item.text.split("\n")
+                text = item.text
+                if "\n" not in text:  # most pieces: _write inline
+                    line = self.line
+                    line.texts.append(text)
+                    if item.links:
+                        line.links.extend(item.links)
+                        line.touched = True
+                    elif not line.touched and text.strip():
+                        line.touched = True
+                    continue
+                first, *rest = text.split("\n")
                 self._write(first, item.links)
                 for part in rest:
                     self._end_line()
