@@ -47,6 +47,7 @@ def _module(filename: str, root: str) -> str | None:
 def profile(dump: Path, cache: Path | None = None) -> dict:
     """A cold run's profile; with `cache`, of a rerun with that cache (filled first if empty)."""
     import pipeline
+    from pipeline import pagecache
     from pipeline.run import Options, run
 
     root = str(Path(pipeline.__file__).parent) + "/"
@@ -77,7 +78,7 @@ def profile(dump: Path, cache: Path | None = None) -> dict:
             inner[ours[1]] += 1
 
     with tempfile.TemporaryDirectory() as tmp:
-        if cache is not None and not (cache / "documents.sqlite").exists():
+        if cache is not None and not (cache / pagecache.INDEX).exists():
             run([dump], Path(tmp) / "fill", Options(), quiet=True, cache_dir=cache, jobs=1)
         previous = signal.signal(signal.SIGPROF, sample)
         started, cpu = time.perf_counter(), time.process_time()
