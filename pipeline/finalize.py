@@ -137,15 +137,10 @@ def duplicate_page(page: PageOutcome, first: str) -> Problem:
 
 
 def _write(writer: PartWriter, result, dups: list[DuplicateRow], summary: Counter) -> None:
-    summary["documents"] += 1
-    summary["paragraphs"] += len(result.paragraphs)
-    summary["duplicates"] += len(dups)
-    for name in ("tables", "members", "links", "infobox", "keywords"):
-        summary[name] += len(getattr(result, name))
+    """A page's rows as records (without a cache; with one, fragments.Pages encodes them)."""
+    summary.update(fragments.counts(result, dups))
     writer.add("documents", [result.document])
-    writer.add("paragraphs", result.paragraphs)
-    writer.add("duplicates", dups)
-    for name in ("tables", "table_cells", "members", "links", "infobox", "keywords"):
-        writer.add(name, getattr(result, name))
+    for name in fragments.TABLES:
+        writer.add(name, fragments.rows(name, result, dups))
     for index, columns, rows in result.wide_tables:
         writer.add_wide_table(result.doc_id, index, columns, rows)

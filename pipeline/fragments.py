@@ -95,8 +95,15 @@ class Fragments:
         return True
 
 
-def _rows(name: str, result, dups: list) -> list:
+def rows(name: str, result, dups: list) -> list:
+    """A page's rows of table `name` (one of TABLES), its decisions applied."""
     return dups if name == "duplicates" else getattr(result, name)
+
+
+def counts(result, dups: list) -> dict[str, int]:
+    """What a page adds to the run's summary."""
+    return {"documents": 1, "paragraphs": len(result.paragraphs), "duplicates": len(dups),
+            **{name: len(getattr(result, name)) for name in ("tables", "members", "links", "infobox", "keywords")}}
 
 
 def make(pages: list[tuple]) -> list[tuple]:
@@ -105,16 +112,14 @@ def make(pages: list[tuple]) -> list[tuple]:
     rows}, wide tables, documents row)."""
     tables: list[dict] = [{} for _ in pages]
     for name in TABLES:
-        for mine, encoded in zip(tables, encode(name, [_rows(name, r, d) for r, d, _ in pages])):
+        for mine, encoded in zip(tables, encode(name, [rows(name, r, d) for r, d, _ in pages])):
             if encoded[0]:
                 mine[name] = encoded
     out = []
     for (result, dups, templates), mine in zip(pages, tables):
-        wide = [wide_table(result.doc_id, index, columns, rows) for index, columns, rows in result.wide_tables]
-        summary = {"documents": 1, "paragraphs": len(result.paragraphs), "duplicates": len(dups),
-                   **{name: len(getattr(result, name)) for name in ("tables", "members", "links", "infobox",
-                                                                     "keywords")}}
-        out.append((summary, tuple(dict(templates).items()), list(result.problems), mine, wide, result.document))
+        wide = [wide_table(result.doc_id, index, columns, cells) for index, columns, cells in result.wide_tables]
+        out.append((counts(result, dups), tuple(dict(templates).items()), list(result.problems), mine, wide,
+                    result.document))
     return out
 
 

@@ -106,7 +106,7 @@ def fullwidth_punct(text: str) -> str:
         nxt = chars[i + 1] if i + 1 < len(chars) else ""
         near_han = is_han(prev) or is_han(nxt)
         if c == "(":
-            opened.append(is_han(prev) or is_han(nxt))
+            opened.append(near_han)
             if opened[-1]:
                 chars[i] = "（"
         elif c == ")":

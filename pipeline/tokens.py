@@ -62,11 +62,14 @@ def dictionary_cache() -> Path:
 
 def write_dictionary_cache() -> Path:
     """Build jieba's prefix dictionary and save it at `dictionary_cache()` (run by make setup)."""
-    freq, total = jieba.dt.gen_pfdict(jieba.dt.get_dict_file())
-    path = dictionary_cache()
+    return _save(dictionary_cache(), jieba.dt.gen_pfdict(jieba.dt.get_dict_file()))
+
+
+def _save(path: Path, value) -> Path:
+    """`value` marshalled at `path`, written aside and renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(marshal.dumps((freq, total)))
+    tmp.write_bytes(marshal.dumps(value))
     os.replace(tmp, path)
     return path
 
@@ -439,12 +442,7 @@ def _read_idf() -> tuple[dict[str, float], float]:
 
 def write_idf_cache() -> Path:
     """The IDF table at `idf_cache()` (run by make setup)."""
-    path = idf_cache()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(marshal.dumps(_read_idf()))
-    os.replace(tmp, path)
-    return path
+    return _save(idf_cache(), _read_idf())
 
 
 @lru_cache(maxsize=1)
