@@ -88,6 +88,36 @@ def test_parts_of_several_shards_are_one_table_and_one_csv_in_shard_order(tmp_pa
     assert empty.num_rows == 0 and empty.schema.equals(SCHEMAS["members"], check_metadata=False)
 
 
+@pytest.mark.parametrize("kernel", ["copies", "stops", "absent"])
+def test_append_copies_every_byte_whatever_the_kernel_does(tmp_path, monkeypatch, kernel):
+    """copy_file_range, a kernel copy that fails part way (a file system without it), or none."""
+    import os
+
+    from pipeline import write
+
+    real = os.copy_file_range
+    if kernel == "stops":
+        calls = []
+
+        def partial(src, dst, count):
+            calls.append(count)
+            if len(calls) > 1:
+                raise OSError(18, "Invalid cross-device link")
+            return real(src, dst, 5)  # five bytes, then the kernel refuses
+
+        monkeypatch.setattr(os, "copy_file_range", partial)
+    elif kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range")
+    data = "太平洋联盟,1\r\n".encode() * 10_000
+    (tmp_path / "part").write_bytes(data)
+    with open(tmp_path / "out", "wb") as out:
+        out.write(b"head\n")  # buffered, not yet written: append must not overtake it
+        with open(tmp_path / "part", "rb") as f:
+            write.append(f, out)
+        out.write(b"tail")
+    assert (tmp_path / "out").read_bytes() == b"head\n" + data + b"tail"
+
+
 @pytest.mark.parametrize("name, rows", [
     ("paragraphs", [vars(ROWS[0])]),  # a dict, as rows were before records
     ("duplicates", ROWS[:1]),  # a record of another table
