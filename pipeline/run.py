@@ -102,8 +102,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-class Interrupted(Exception):
-    """SIGTERM or SIGINT arrived: the run stopped, its outputs were not replaced."""
+class Interrupted(BaseException):
+    """SIGTERM or SIGINT arrived: the run stopped, its outputs were not replaced.
+
+    A BaseException, as KeyboardInterrupt is: raised in the main thread wherever it happens to
+    be, which with --jobs 1 is mostly inside a page, and every `except Exception` that turns a
+    page's or a file's failure into an errors row would otherwise take the stop for one (a
+    SIGTERM became a normalise-error row and the run went on to its end)."""
 
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)

@@ -287,6 +287,38 @@ def test_sigterm_stops_workers_keeps_the_cache_and_says_one_line(tmp_path, engin
     assert kept > 0  # the pages done so far, for the next run (pagecache.prepare)
 
 
+def test_a_stop_inside_a_page_stops_the_run_not_just_the_page(monkeypatch):
+    """With --jobs 1 the signal handler raises in the middle of a page, whose `except
+    Exception` used to record the stop as the page's error and go on with the run."""
+    from pipeline import pages
+    from pipeline.model import RawPage
+    from pipeline.run import Interrupted, Options
+
+    def stopped(page):
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(pages, "parse", stopped)
+    with pytest.raises(Interrupted):
+        pages.process_page(RawPage("a.txt", "a", "plaintext", "一段文字。"), Options())
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_stops_a_one_job_run_in_the_middle_of_its_pages(tmp_path):
+    _pages(tmp_path / "raw", 1500)
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--raw", str(tmp_path / "raw"),
+                             "--out", str(tmp_path / "out"), "--jobs", "1", "--quiet"],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while _cpu_seconds(proc.pid) < 4.0 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # past start-up: pages are being processed (1,500 take far longer)
+    assert proc.poll() is None, "the run ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert stderr.strip().count("\n") == 0 and "stopped by SIGTERM" in stderr, stderr
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("engine", ["local", "dask"])
 def test_ctrl_c_in_a_terminal_stops_the_run_with_one_line(tmp_path, engine):
