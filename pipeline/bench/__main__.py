@@ -60,9 +60,10 @@ def main() -> int:
     if args.generate_only:
         return 0
     dump, update = out / "data" / meta["dump"]["file"], out / "data" / meta["update"]["file"]
-    # The pipeline's runs read the multistream form (a folder: the dump and its index).
+    # The pipeline's runs read the multistream form (a folder: the dump and its index), one
+    # folder per dump size: a run reads every dump in its folder.
     stem = dump.name.removesuffix(".xml.bz2")
-    ms, ms_update = out / "data" / "multistream", out / "data" / "multistream-update"
+    ms, ms_update = out / "data" / f"{stem}-multistream", out / "data" / f"{stem}-multistream-update"
     for plain, folder in ((dump, ms), (update, ms_update)):
         if not (folder / f"{stem}-multistream-index.txt.bz2").exists() or \
                 (folder / f"{stem}-multistream-index.txt.bz2").stat().st_mtime < plain.stat().st_mtime:
