@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -115,20 +116,33 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
-def _interrupt(signum, frame):
-    raise Interrupted(signum)
-
-
 class _Signals:
     """SIGTERM/SIGINT raise Interrupted in this process while a run is on (main thread only:
-    Python delivers signals there); the handlers the caller had come back afterwards."""
+    Python delivers signals there); the handlers the caller had come back afterwards.
+
+    Once the outputs start being renamed into place (`finishing`, OutputWriter.commit), a stop
+    no longer raises: it would leave some tables of this run beside some of the run before.
+    The run finishes and reports that it did; the late signal is ignored."""
 
     def __enter__(self):
-        self.saved = {}
+        self.saved, self.done = {}, False
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
-                self.saved[sig] = signal.signal(sig, _interrupt)
+                self.saved[sig] = signal.signal(sig, self._interrupt)
         return self
+
+    def _interrupt(self, signum, frame):
+        if not self.done:
+            raise Interrupted(signum)
+
+    @contextmanager
+    def finishing(self):
+        self.done = True
+        try:
+            yield
+        except BaseException:  # a rename failed: the run did not finish, a stop counts again
+            self.done = False
+            raise
 
     def __exit__(self, *exc):
         for sig, handler in self.saved.items():
@@ -143,13 +157,13 @@ def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool 
     if not files:
         raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
     started = time.time()
-    with _Signals():
+    with _Signals() as signals:
         return _run(files, skipped, unlisted, out, options, quiet, cache_dir, jobs, engine, scheduler,
-                    started)
+                    started, signals.finishing)
 
 
 def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cache_dir: Path | None,
-         jobs: int, engine: str, scheduler: str | None, started: float) -> Summary:
+         jobs: int, engine: str, scheduler: str | None, started: float, finishing) -> Summary:
     planned = plan(files, skipped)
     writer = OutputWriter(out)
     try:
@@ -209,8 +223,8 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
                          [f for s in shards if (f := job.work / f"{s.name}.frags").exists()])
         shutil.rmtree(job.work, ignore_errors=True)
         rows = {name: counts.get(name, 0) for name in SCHEMAS}
-        writer.commit(_manifest(files, planned, options, rows, dropped, skipped_ns,
-                                      summary.cache, jobs, engine, started))
+        writer.commit(_manifest(files, planned, options, rows, dropped, skipped_ns, summary.cache, jobs,
+                                engine, started), finishing)
     except BaseException:
         if runner is not None:
             runner.close(abort=True)  # a stopped run does not wait for its workers

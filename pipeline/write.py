@@ -22,6 +22,7 @@ as it is.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -73,18 +74,21 @@ class OutputWriter:
         """The top-level files and table folders a run writes (besides csv/ and tables/)."""
         return [f"{name}.parquet" for name in SCHEMAS] + ["manifest.json"]
 
-    def commit(self, manifest: dict) -> None:
-        """The parts in the temporary folder (PartWriter) become the outputs, the manifest last."""
+    def commit(self, manifest: dict, finishing=contextlib.nullcontext) -> None:
+        """The parts in the temporary folder (PartWriter) become the outputs, the manifest last.
+        `finishing`: the context the renames and what follows run in (run.py's: a stop no longer
+        interrupts them)."""
         assemble(self.tmp)
         manifest = {**manifest, "files": sorted(
             self.outputs() + [f"csv/{name}.csv" for name in SCHEMAS])}
         manifest_tmp = self.tmp / "manifest.json"
         manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        for folder in [f"{name}.parquet" for name in SCHEMAS] + ["csv", "tables"]:
-            _replace_dir(self.tmp / folder, self.out / folder)
-        os.replace(manifest_tmp, self.out / "manifest.json")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.lock.release()
+        with finishing():
+            for folder in [f"{name}.parquet" for name in SCHEMAS] + ["csv", "tables"]:
+                _replace_dir(self.tmp / folder, self.out / folder)
+            os.replace(manifest_tmp, self.out / "manifest.json")
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.lock.release()
 
     def abort(self) -> None:
         """Drop this run's temporary files (on any failure, a full disk included) and unlock."""

@@ -302,6 +302,34 @@ def test_a_stop_inside_a_page_stops_the_run_not_just_the_page(monkeypatch):
         pages.process_page(RawPage("a.txt", "a", "plaintext", "一段文字。"), Options())
 
 
+def test_a_stop_while_outputs_are_renamed_into_place_lets_the_run_finish(tmp_path, monkeypatch):
+    """Stopping between two of commit's renames left some tables of the new run beside some of
+    the old one, under the old manifest."""
+    from pipeline import write
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("第一次。\n", encoding="utf-8")
+    run([raw], tmp_path / "out", quiet=True, cache_dir=None)
+    (raw / "a.txt").write_text("第二次。\n", encoding="utf-8")
+    renames = []
+    real = write._replace_dir
+
+    def replace_dir(new, final):
+        renames.append(final.name)
+        if len(renames) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)  # Python runs its handler right after this
+        real(new, final)
+
+    monkeypatch.setattr(write, "_replace_dir", replace_dir)
+    summary = run([raw], tmp_path / "out", quiet=True, cache_dir=None)
+    assert len(renames) > 3 and summary.documents == 1
+    texts = pq.read_table(tmp_path / "out/paragraphs.parquet").column("text").to_pylist()
+    assert texts == ["第二次。"]
+    assert "第二次" in (tmp_path / "out/csv/paragraphs.csv").read_text(encoding="utf-8-sig")
+    assert not list((tmp_path / "out").glob(".tmp-*"))
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigterm_stops_a_one_job_run_in_the_middle_of_its_pages(tmp_path):
     _pages(tmp_path / "raw", 1500)
