@@ -6,14 +6,19 @@ page's paragraphs in order), so positions order paragraphs as the input does, wi
 shared between tasks. Per shard, raw arrays written as the key table is read (memory flat in the
 shard's size) and memory-mapped by any task that looks positions up (a few pages read, not the
 files): `s<ordinal>.<kind>.bin` for the kinds of `KINDS`, and their sizes in `s<ordinal>.meta`.
-Partitioned records (`<kind>.<from>.<to>.bin`, or pickles of page rows) are written by one task
-and read by another; a task that has nothing for a partition writes no file for it, and a task
-run again overwrites what it wrote.
+Partitioned records (raw arrays, or pickles of page rows) go from the task that writes them to
+the task of their partition: each writing task has one file per kind (`<kind>.<from>.bin`) with
+its partitions' records in chunks, and beside it an index of where each partition's chunks are
+(`….idx`, written when the task closes its files). So the files number tasks × kinds, not
+tasks × partitions: partitions can be small (a task's memory) on a whole dump's thousands of
+shards without millions of files. A task that has nothing for a partition writes no chunk for
+it, and a task run again overwrites what it wrote.
 """
 
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +29,7 @@ PARA = np.dtype([("pidx", np.int64), ("key", np.int64), ("haskey", np.bool_), ("
 KEYED = np.dtype([("key", np.int64), ("pos", np.int64), ("row", np.int64)])  # a key, or a band key
 REPEAT = np.dtype([("pos", np.int64), ("first", np.int64)])  # an exact repeat: its key's first position
 MATCH = np.dtype([("pos", np.int64), ("root", np.int64), ("count", np.int64)])  # a near match
+SPAN = np.dtype([("target", np.int64), ("offset", np.int64), ("length", np.int64)])  # a partition's chunk
 KINDS = {  # per shard: dtype, and the meta entry giving the row width (for 2-d tables)
     "docs": (np.uint8, None),  # every page's doc id, utf-8, one after the other
     "docoff": (np.int64, None),  # where each page's doc id starts in docs (one more at the end)
@@ -43,14 +49,53 @@ def shard_file(work: Path, ordinal: int, kind: str) -> Path:
     return folder(work) / f"s{ordinal:05d}.{kind}.bin"
 
 
-def part_file(work: Path, kind: str, source, target: int, suffix: str = "bin") -> Path:
-    return folder(work) / f"{kind}.{source}.{target:05d}.{suffix}"
+@dataclass(frozen=True)
+class Part:
+    """Partition `target`'s records in the file a task wrote for all its partitions."""
+
+    path: Path
+    target: int
 
 
-def load_parts(paths: list[Path], dtype: np.dtype) -> np.ndarray:
-    """The records of those of `paths` that exist, one after the other."""
-    arrays = [np.fromfile(p, dtype) for p in paths if p.exists()]
+def part_file(work: Path, kind: str, source, target: int, suffix: str = "bin") -> Part:
+    return Part(folder(work) / f"{kind}.{source}.{suffix}", target)
+
+
+def task_file(work: Path, kind: str, a, b: int) -> Path:
+    """A file of one task for one reader (a partition's sorted candidates, a task's matches)."""
+    return folder(work) / f"{kind}.{a}.{b:05d}.bin"
+
+
+def _index(path: Path) -> Path:
+    return path.with_name(path.name + ".idx")
+
+
+def chunks(parts: list[Part]):
+    """The bytes of each chunk written for these parts, in order (none where nothing was).
+    The index is looked up, not read: a file written for thousands of partitions is read by
+    each of them."""
+    for part in parts:
+        index = load_file(_index(part.path), SPAN)
+        if not len(index):
+            continue
+        lo, hi = np.searchsorted(index["target"], [part.target, part.target + 1])
+        if lo == hi:
+            continue
+        with open(part.path, "rb") as f:
+            for offset, length in zip(index["offset"][lo:hi].tolist(), index["length"][lo:hi].tolist()):
+                f.seek(offset)
+                yield f.read(length)
+
+
+def load_parts(parts: list[Part], dtype: np.dtype) -> np.ndarray:
+    """The records of `parts`, one after the other."""
+    arrays = [np.frombuffer(chunk, dtype) for chunk in chunks(parts)]
     return np.concatenate(arrays) if arrays else np.empty(0, dtype)
+
+
+def load_file(path: Path, dtype: np.dtype) -> np.ndarray:
+    """The records of a file `save` wrote (none if it was not written or is empty), mapped."""
+    return np.memmap(path, dtype, "r") if path.exists() and path.stat().st_size else np.empty(0, dtype)
 
 
 def save(path: Path, records: np.ndarray) -> None:
@@ -66,35 +111,40 @@ def load_pickle(path: Path, default=None):
 
 
 class Appender:
-    """Files of one task, each created on its first write and appended to after: partitioned
-    rows (`add`: pickled batches, read back by `batches`) or raw arrays (`write`)."""
+    """Files of one task, each created on its first write and appended to after: raw arrays
+    (`write`) or pickled batches of rows (`add`, read back by `batches`), to a shard's own file
+    (a Path) or to a partition's chunks of the task's file (a Part), indexed on `close`."""
 
     def __init__(self):
         self.files: dict[Path, object] = {}
+        self.spans: dict[Path, dict[int, list[tuple[int, int]]]] = {}
 
-    def write(self, path: Path, data: bytes) -> None:
+    def write(self, where: Path | Part, data: bytes) -> None:
+        path = where.path if isinstance(where, Part) else where
         if path not in self.files:
             self.files[path] = open(path, "wb")
-        self.files[path].write(data)
+        f = self.files[path]
+        if isinstance(where, Part):  # every such file gets an index, an empty one too
+            spans = self.spans.setdefault(path, {})
+            if data:
+                spans.setdefault(where.target, []).append((f.tell(), len(data)))
+        f.write(data)
 
-    def add(self, path: Path, rows: list) -> None:
-        self.write(path, pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+    def add(self, where: Part, rows: list) -> None:
+        self.write(where, pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
 
     def close(self) -> None:
         for f in self.files.values():
             f.close()
+        for path, spans in self.spans.items():
+            index = np.array([(t, *span) for t, ss in spans.items() for span in ss], SPAN)
+            save(_index(path), index[np.lexsort((index["offset"], index["target"]))])
 
 
-def batches(path: Path):
-    """The rows `Appender.add` wrote to `path`, in order (none if it was not written)."""
-    if not path.exists():
-        return
-    with open(path, "rb") as f:
-        while True:
-            try:
-                yield from pickle.load(f)
-            except EOFError:
-                return
+def batches(part: Part):
+    """The rows `Appender.add` wrote for `part`, in order (none if nothing was)."""
+    for chunk in chunks([part]):
+        yield from pickle.loads(chunk)
 
 
 def dropped_pages(work: Path, ordinal: int, parts: int):

@@ -10,7 +10,8 @@ miss the best match and change a result. What is avoided: verifying a pair once 
 shares (a near-identical pair shares most of its 14 band keys): a pair is verified only under
 the smallest band key it shares at the same band number, or, if it shares none there, under each
 key it shares (only possible through a 64-bit key collision). Memory: a task holds its
-partition's keys, and pairs CHUNK at a time, each with its two signatures.
+partition's keys (dedup_pass.BYTES_PER_PART), and pairs CHUNK at a time, each with its two
+signatures.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Appender, Shards, dropped_pages, folder, load_parts, \
-    part_file, part_of, save, split_by
+from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Appender, Shards, dropped_pages, folder, load_file, \
+    load_parts, part_file, part_of, save, split_by, task_file
 
 PAIRS = 1 << 21  # candidate pairs per task (about 2 s of one core)
 STEP = 1 << 20  # paragraphs of a shard scattered at once
-CHUNK = 1 << 15  # candidate pairs verified at once: 2 x CHUNK signatures (32 MB at 128 values)
+CHUNK = 1 << 13  # candidate pairs verified at once: 2 x CHUNK signatures (8 MB at 128 values)
+# and the pages they are read from (up to 2 x CHUNK x 4 KB when they are far apart)
 
 
 def _scatter(out: Appender, work: Path, kind: str, source, records: np.ndarray, parts: int) -> None:
@@ -80,11 +82,11 @@ def exact_part(part: int, work: Path, nshards: int, parts: int) -> None:
     later = firsts != np.arange(len(records))
     repeats = np.empty(int(later.sum()), REPEAT)
     repeats["pos"], repeats["first"] = records["pos"][later], records["pos"][firsts[later]]
-    for ordinal, rows in split_by(repeats, repeats["pos"] >> SHIFT):
-        save(part_file(work, "rep", part, ordinal), rows)
     members = records[~later & (records["row"] >= 0)]
     out = Appender()
     try:
+        for ordinal, rows in split_by(repeats, repeats["pos"] >> SHIFT):
+            out.write(part_file(work, "rep", part, ordinal), rows.tobytes())
         _scatter(out, work, "band", f"k{part:05d}", _band_records(Shards(work), members["pos"], members["row"]), parts)
     finally:
         out.close()
@@ -99,7 +101,7 @@ def near_part(part: int, work: Path, nshards: int, parts: int) -> int:
     same = np.zeros(len(records), bool)  # a band key twice in one signature: one candidate
     same[1:] = (records["key"][1:] == records["key"][:-1]) & (records["pos"][1:] == records["pos"][:-1])
     records = records[~same]
-    save(part_file(work, "cand", "n", part), records)
+    save(task_file(work, "cand", "n", part), records)
     return int((np.arange(len(records)) - _firsts(records["key"])).sum())
 
 
@@ -109,17 +111,19 @@ def near_pairs(task: tuple[int, int, int], work: Path, threshold: float) -> None
     (`best`: most equal signature values, then the earliest). A bucket shared by many members
     is spread over several such tasks."""
     part, start, end = task
-    records = np.fromfile(part_file(work, "cand", "n", part), KEYED)
+    records = np.fromfile(task_file(work, "cand", "n", part), KEYED)
     firsts = _firsts(records["key"])
     earlier = np.arange(len(records)) - firsts  # candidates of each record in its bucket
     ends = np.cumsum(earlier)
-    tables, best = Shards(work), np.empty(0, MATCH)
+    best = np.empty(0, MATCH)
     for at in range(start, end, CHUNK):
         k = np.arange(at, min(at + CHUNK, end))
         late = np.searchsorted(ends, k, side="right")
         early = firsts[late] + k - (ends[late] - earlier[late])
-        best = _best(np.concatenate([best, _verify(tables, records, late, early, threshold)]))
-    save(part_file(work, "best", part, start), best)
+        # The shard tables are mapped again for each chunk: pages a mapping has read count as
+        # the task's memory until it is dropped, and the rows a task reads are all over them.
+        best = _best(np.concatenate([best, _verify(Shards(work), records, late, early, threshold)]))
+    save(task_file(work, "best", part, start), best)
 
 
 def _verify(tables: Shards, records: np.ndarray, late: np.ndarray, early: np.ndarray,
@@ -159,7 +163,7 @@ def roots(work: Path, nshards: int, tasks: list[tuple[int, int, int]]) -> None:
     `near_pairs` task's file at a time."""
     best = np.empty(0, MATCH)
     for part, start, _ in tasks:  # one file at a time: a member is in up to one file per band
-        best = _best(np.concatenate([best, load_parts([part_file(work, "best", part, start)], MATCH)]))
+        best = _best(np.concatenate([best, load_file(task_file(work, "best", part, start), MATCH)]))
     pos, ptr = best["pos"], best["root"].copy()
     while len(pos):
         at = np.minimum(np.searchsorted(pos, ptr), len(pos) - 1)

@@ -41,14 +41,17 @@ import numpy as np
 
 from . import dedup_parts
 from .dedup_files import KINDS, LOW, MATCH, REPEAT, SHIFT, Appender, Shards, batches, dropped_pages, folder, \
-    load_parts, part_file, save_pickle, shard_file
+    load_file, load_parts, part_file, save_pickle, shard_file
 from .dedup_parts import exact_part, near_pairs, near_part, roots, scatter_keys
 from .neardup import NearOptions, lsh_keys
 from .pagecache import CacheStats
 from .shardmap import records
 
 DUPLICATE_PAGE = "duplicate-page"
-BYTES_PER_PART = 256 << 20  # of key tables per partition: what one task holds of a step's keys
+# Of key tables per partition. A task of the pass holds about 2 x its partition's share
+# (sorted band keys and their copies): on a 200 MB dump (203 MB of key tables) one partition of
+# 256 MB took a one-job run's process from 410 to 780 MB, more than everything else it does.
+BYTES_PER_PART = 32 << 20
 
 
 def dedup_pass(runner, work: Path, shards: list[int], near: NearOptions, min_parts: int = 1,
@@ -172,7 +175,7 @@ def write_dups(ordinal: int, work: Path, shards: list[int], parts: int) -> None:
         known = np.memmap(roots_file, MATCH, "r")
         at = np.minimum(np.searchsorted(known["pos"], first), len(known) - 1)
         first = np.where(known["pos"][at] == first, known["root"][at], first)
-    matched = load_parts([folder(work) / f"near.{ordinal:05d}.bin"], MATCH)
+    matched = load_file(folder(work) / f"near.{ordinal:05d}.bin", MATCH)
     pos = np.concatenate([repeats["pos"], matched["pos"]])
     target = np.concatenate([first, matched["root"]])
     count = np.concatenate([np.full(len(repeats), -1), matched["count"]])

@@ -145,6 +145,26 @@ def test_a_band_key_shared_by_every_member_is_decided_exactly_in_small_chunks():
     assert len({d[:2] for d in near}) > 1  # and more than one root
 
 
+def test_scratch_files_grow_with_tasks_not_with_tasks_times_partitions(monkeypatch):
+    """Each task writes one file per kind for all its partitions (with an index), so small
+    partitions (a task's memory) on thousands of shards do not make millions of files."""
+    seen, rmtree = {}, shutil.rmtree
+
+    def listing(path, *args, **kwargs):
+        if Path(path).name == "dedup":  # the pass's scratch folder, just before it goes
+            seen[parts] = sorted(p.name for p in Path(path).iterdir())
+        rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(dedup_pass_module.shutil, "rmtree", listing)
+    shards = {no: pages for no, pages in enumerate(_boilerplate(120).values())} | \
+        {2 + no: pages for no, pages in enumerate(_boilerplate(120, seed=6).values())}
+    for parts in (1, 16):
+        (_, expected), (_, got) = _both(shards, NearOptions(num_perm=8, threshold=0.75), parts=parts)
+        assert got == expected
+    tasks = len(shards) + 16  # per shard and per partition
+    assert len(seen[16]) <= 12 * tasks < len(shards) * 16 * 4, seen[16]
+
+
 def test_duplicate_pages_are_decided_before_their_paragraphs_are_seen():
     sig, bands = _signature([1] * 8)
     shards = {0: [(0, "a", "first a", "new", None), (1, "b", "b", "new", [(0, KEYS[1], sig, bands)])],
