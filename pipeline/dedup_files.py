@@ -17,6 +17,7 @@ it, and a task run again overwrites what it wrote.
 
 from __future__ import annotations
 
+import mmap
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,7 @@ class Shards:
     def __init__(self, work: Path):
         self.work = work
         self.maps: dict[tuple[int, str], np.ndarray] = {}
+        self.mmaps: list[mmap.mmap] = []
 
     def meta(self, ordinal: int) -> dict:
         if (ordinal, "meta") not in self.maps:
@@ -182,13 +184,25 @@ class Shards:
         if (ordinal, kind) not in self.maps:
             dtype, width = KINDS[kind]
             path = shard_file(self.work, ordinal, kind)
-            # numpy cannot map an empty file
-            table = np.memmap(path, dtype, "r") if path.stat().st_size else np.empty(0, dtype)
+            if path.stat().st_size:
+                with open(path, "rb") as f:
+                    self.mmaps.append(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+                table = np.frombuffer(self.mmaps[-1], dtype)
+            else:  # an empty file cannot be mapped
+                table = np.empty(0, dtype)
             if width:
                 width = self.meta(ordinal)[width]
                 table = table.reshape(table.size // width if width else 0, width)
             self.maps[(ordinal, kind)] = table
         return self.maps[(ordinal, kind)]
+
+    def release(self) -> None:
+        """Pages read through the maps no longer count as this task's memory: they stay in the
+        page cache, and a later read finds them there. A task that reads rows all over the
+        tables (near_pairs) calls it after each chunk; else they add up to the tables' size."""
+        if hasattr(mmap, "MADV_DONTNEED"):  # Linux and most Unix; elsewhere they stay mapped
+            for m in self.mmaps:
+                m.madvise(mmap.MADV_DONTNEED)
 
     def rows(self, kind: str, pos: np.ndarray, row: np.ndarray) -> np.ndarray:
         """The `kind` (sigs or bands) rows of paragraphs at `pos` with those table `row`s."""

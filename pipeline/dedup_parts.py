@@ -25,8 +25,8 @@ from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Appender, Shards, dropped_
 
 PAIRS = 1 << 21  # candidate pairs per task (about 2 s of one core)
 STEP = 1 << 20  # paragraphs of a shard scattered at once
-CHUNK = 1 << 13  # candidate pairs verified at once: 2 x CHUNK signatures (8 MB at 128 values)
-# and the pages they are read from (up to 2 x CHUNK x 4 KB when they are far apart)
+CHUNK = 1 << 12  # candidate pairs verified at once: 2 x CHUNK signatures and band keys, and
+# the pages they are read from (up to 2 x 2 x CHUNK x 4 KB = 64 MB when they are far apart)
 
 
 def _scatter(out: Appender, work: Path, kind: str, source, records: np.ndarray, parts: int) -> None:
@@ -115,14 +115,13 @@ def near_pairs(task: tuple[int, int, int], work: Path, threshold: float) -> None
     firsts = _firsts(records["key"])
     earlier = np.arange(len(records)) - firsts  # candidates of each record in its bucket
     ends = np.cumsum(earlier)
-    best = np.empty(0, MATCH)
+    tables, best = Shards(work), np.empty(0, MATCH)
     for at in range(start, end, CHUNK):
         k = np.arange(at, min(at + CHUNK, end))
         late = np.searchsorted(ends, k, side="right")
         early = firsts[late] + k - (ends[late] - earlier[late])
-        # The shard tables are mapped again for each chunk: pages a mapping has read count as
-        # the task's memory until it is dropped, and the rows a task reads are all over them.
-        best = _best(np.concatenate([best, _verify(Shards(work), records, late, early, threshold)]))
+        best = _best(np.concatenate([best, _verify(tables, records, late, early, threshold)]))
+        tables.release()  # the rows of the next chunk are elsewhere in the tables
     save(task_file(work, "best", part, start), best)
 
 
