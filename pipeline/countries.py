@@ -80,6 +80,10 @@ IOC_ALIASES = {
     "SIN": "SG",  # Singapore's IOC code until 2016, still the name of zhwiki's {{SIN}}
 }
 
+# FIFA's codes of the United Kingdom's home nations, which play apart (football, rugby): coco gives
+# the UK's FIFA code as ENG, but {{ENG}} is England (英格兰), not the UK; none has an ISO code.
+HOME_NATIONS = frozenset({"ENG", "SCO", "WAL", "NIR"})
+
 # English names coco's regexes map to a country although no ISO 3166-1 code covers them.
 _ENGLISH_NOT_ISO = frozenset({"england"})
 # CLDR's English alt="variant" names, dropped by Babel; coco's regex matches only part of them.
@@ -211,7 +215,7 @@ def _ioc_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for scheme in ("ISO3", "IOC", "FIFA"):
         pairs = _unique((r[scheme], r["ISO2"]) for r in _coco_rows() if r[scheme] and r["ISO2"] in codes)
-        index.update((k, v) for k, v in pairs.items() if k not in index)
+        index.update((k, v) for k, v in pairs.items() if k not in index and k not in HOME_NATIONS)
     index.update(IOC_ALIASES)
     return index
 

@@ -35,6 +35,9 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
   CLDR Chinese name (中国) when the 1st param is an English name or code, else the 1st param.
   Country-data templates named by IOC-style code (`{{CHI}}`, `{{PRC}}`, `{{HKG-CHN}}`) -> the
   CLDR Chinese name (智利). `{{flagicon}}`/`{{flagdeco}}` show only an image: dropped, counted.
+  National-team templates of sports tables (`{{fb|CHN}}`, `{{ih18|FIN}}`, `{{vbwu|23|TUR}}`,
+  `SPORT_TEAMS`) show the country's name likewise; {{ENG}}, {{SCO}}, {{WAL}}, {{NIR}} are the home
+  nations (英格兰 …), not 英国.
 - Dates (`start date`, `birth date and age`, …) -> "2002年2月13日"; `convert` -> "10 km"
   (a range "10–20 km"); `bd` -> "1900年1月1日—2000年1月1日".
 - `ruby…` -> the base text (the annotation is a pronunciation gloss), so '''{{ruby-py|鄞|…}}州区'''
@@ -303,6 +306,9 @@ NON_ISO_ENTITIES = {
     "yug": "南斯拉夫", "yugoslavia": "南斯拉夫",
     "tch": "捷克斯洛伐克", "czechoslovakia": "捷克斯洛伐克",
     "kos": "科索沃", "kosovo": "科索沃",  # XK is user-assigned, not ISO (see countries.py)
+    # the UK's home nations play apart ({{ENG}}, {{fb|SCO}}, {{flag|Wales}}): not 英国
+    "eng": "英格兰", "england": "英格兰", "sco": "苏格兰", "scotland": "苏格兰",
+    "wal": "威尔士", "wales": "威尔士", "nir": "北爱尔兰", "northern ireland": "北爱尔兰",
     "qing": "清朝", "un": "联合国", "uno": "联合国", "united nations": "联合国",  # {{UNO}}
     # organisations that take part as a whole ({{Flag|ASEAN}} as a summit guest)
     "asean": "东南亚国家联盟", "cis": "独立国家联合体", "nato": "北大西洋公约组织",
@@ -335,6 +341,40 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
     else:
         return None
     return (lambda a: [countries.zh_name(iso)]) if iso else None
+
+
+# National-team templates (zhwiki copies enwiki's): a flag and the country's name, linked to the
+# country's team in one sport ({{fb|ENG}} is 英格兰 linked to its football team, {{ih18|FIN}} 芬兰 linked
+# to its under-18 ice-hockey team). Results and medal tables of sports pages are written with them.
+# The value is the parameter that holds the country code: age-group templates take the age first
+# ({{vbwu|23|TUR}}, {{fbu|20|ARG}}).
+SPORT_TEAMS = {
+    # football (soccer): men, women, their age groups
+    "fb": 1, "fbw": 1, "fb-rt": 1, "fbw-rt": 1, "fbu": 2, "fbwu": 2,
+    # basketball
+    "bk": 1, "bkw": 1, "bku": 2, "bkwu": 2,
+    # volleyball, with the large-flag variants of results tables
+    "vb": 1, "vbw": 1, "vb-big": 1, "vbw-big": 1, "vbu": 2, "vbwu": 2,
+    # ice hockey: men, women, under-18 and under-20 championships
+    "ih": 1, "ihw": 1, "ih18": 1, "ih20": 1,
+    # handball, field hockey, water polo
+    "hb": 1, "hbw": 1, "fh": 1, "fhw": 1, "wp": 1, "wpw": 1,
+    # rugby union: fifteens, sevens, women
+    "ru": 1, "ru7": 1, "ruw": 1, "ru7w": 1,
+}
+
+
+def _team(key: int) -> Callable[[Args], list]:
+    """{{ih18|FIN}} -> "芬兰": the country of the code (a home nation or a dissolved state by its
+    name), `name=` if the page gives one, else the code as written."""
+    def render(a: Args) -> list:
+        if a.has("name"):
+            return [Param("name")]
+        code = a.text(key)
+        iso = countries.ioc_to_iso(code)
+        name = entity_name(code) or (countries.zh_name(iso) if iso else "")
+        return [name] if name else ([Param(str(key))] if a.has(key) else [])
+    return render
 
 
 def _flag_ioc(a: Args) -> list:
@@ -602,6 +642,7 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "color box": _param(2), "colorbox": _param(2), "colour box": _param(2),
     "\\": lambda a: [" / "],  # {{\}}: the separator zhwiki shows between inline items
     "unicode": _param(1), "script": _last_positional,  # the text, in a font that can show it
+    **{name: _team(key) for name, key in SPORT_TEAMS.items()},
     "airport codes": lambda a: (["IATA：", Param("1")] if a.has(1) else [])
                                + (["，ICAO：", Param("2")] if a.has(2) else []),
 }
