@@ -78,6 +78,7 @@ IOC_ALIASES = {
     "MAC": "MO",  # Macau is not an IOC member, so coco has no IOC code for it
     "UK": "GB",
     "SIN": "SG",  # Singapore's IOC code until 2016, still the name of zhwiki's {{SIN}}
+    "LIB": "LB",  # zhwiki's {{LIB}} is Lebanon (the Asian Games medal tables); coco gives LBN
 }
 
 # FIFA's codes of the United Kingdom's home nations, which play apart (football, rugby): coco gives

@@ -309,6 +309,8 @@ NON_ISO_ENTITIES = {
     # the UK's home nations play apart ({{ENG}}, {{fb|SCO}}, {{flag|Wales}}): not 英国
     "eng": "英格兰", "england": "英格兰", "sco": "苏格兰", "scotland": "苏格兰",
     "wal": "威尔士", "wales": "威尔士", "nir": "北爱尔兰", "northern ireland": "北爱尔兰",
+    # {{CHNML}}: the PRC without Hong Kong and Macau, as statistics and GDP tables list it
+    "chnml": "中国大陆",
     "qing": "清朝", "un": "联合国", "uno": "联合国", "united nations": "联合国",  # {{UNO}}
     # organisations that take part as a whole ({{Flag|ASEAN}} as a summit guest)
     "asean": "东南亚国家联盟", "cis": "独立国家联合体", "nato": "北大西洋公约组织",
@@ -643,6 +645,12 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "\\": lambda a: [" / "],  # {{\}}: the separator zhwiki shows between inline items
     "unicode": _param(1), "script": _last_positional,  # the text, in a font that can show it
     **{name: _team(key) for name, key in SPORT_TEAMS.items()},
+    # {{zy|坊|fáng}}: a character with its pinyin as ruby (注音); the text is the character
+    "zy": _param(1),
+    # {{Tooltip|Rds|Rounds}}: the shown text; the second is the hover text
+    "tooltip": _param(1),
+    # {{Infobox political party/seats|0|70|hex=…}}: seats held of the seats there are, with a bar
+    "infobox political party/seats": lambda a: [Param("1"), " / ", Param("2")] if a.has(1) and a.has(2) else [],
     "airport codes": lambda a: (["IATA：", Param("1")] if a.has(1) else [])
                                + (["，ICAO：", Param("2")] if a.has(2) else []),
 }
@@ -680,6 +688,8 @@ INFOBOX_MIN_FIELDS = 4
 def is_infobox(key: str) -> bool:
     """Infobox-like templates by name, whose named parameters become InfoboxField rows:
     Infobox …, … infobox, 信息框, Chembox and its Section templates."""
+    if key in RENDER:  # a part an infobox shows ({{Infobox political party/seats}}), not an infobox
+        return False
     return (key.startswith(("infobox", "chembox", "drugbox", "信息框", "資訊框")) or key in _INFOBOX_NAMES
             or key.endswith((" infobox", "信息框", "資訊框")))
 
