@@ -303,6 +303,10 @@ NON_ISO_ENTITIES = {
     "ussr": "苏联", "urs": "苏联", "soviet union": "苏联",  # dissolved 1991, code withdrawn
     "frg": "西德", "brd": "西德", "west germany": "西德",
     "gdr": "东德", "ddr": "东德", "east germany": "东德",
+    # dissolved or divided since their codes were given: CLDR has no Chinese name for them
+    "eun": "独立国家联合体",  # the Unified Team of 1992 ({{EUN}} in medal tables)
+    "aho": "荷属安的列斯", "netherlands antilles": "荷属安的列斯",  # dissolved 2010
+    "scg": "塞尔维亚和黑山", "serbia and montenegro": "塞尔维亚和黑山",  # 2003–2006
     "yug": "南斯拉夫", "yugoslavia": "南斯拉夫",
     "tch": "捷克斯洛伐克", "czechoslovakia": "捷克斯洛伐克",
     "kos": "科索沃", "kosovo": "科索沃",  # XK is user-assigned, not ISO (see countries.py)
@@ -324,7 +328,9 @@ def entity_name(code_or_name: str) -> str | None:
     return NON_ISO_ENTITIES.get(code_or_name.strip().lower())
 
 
-_COUNTRY_DATA = re.compile(r"^[A-Z]{3,4}(?:-[A-Z]{2,4})?$")  # CHI, HKG-CHN, DPRK-PRK, ROC-TW
+# CHI, HKG-CHN, DPRK-PRK, ROC-TW; a year names a historical flag of the country ({{USA-1912}}, the
+# 48-star flag; {{ZAF-1961}}): the country is the same
+_COUNTRY_DATA = re.compile(r"^[A-Z]{3,4}(?:-[A-Z]{2,4}|-\d{4})?$")
 
 
 def country_template(raw_name: str) -> Callable[[Args], list] | None:
@@ -382,7 +388,7 @@ def _team(key: int) -> Callable[[Args], list]:
 def _flag_ioc(a: Args) -> list:
     """{{flagIOC|USA|1896年夏季|11}}, {{flagIOC2|UZB|…}}: the country, and a medal count in
     brackets if given."""
-    iso = countries.ioc_to_iso(a.text(1))
+    iso = countries.olympic_to_iso(a.text(1))
     name = countries.zh_name(iso) if iso else entity_name(a.text(1))
     if not name:
         return [Param("1")] if a.has(1) else []
@@ -391,7 +397,7 @@ def _flag_ioc(a: Args) -> list:
 
 def _flag_athlete(a: Args) -> list:
     """{{flagIOCathlete|[[姓名]]|CHN|…}}: the athlete, then the country in brackets."""
-    iso = countries.ioc_to_iso(a.text(2))
+    iso = countries.olympic_to_iso(a.text(2))
     name = countries.zh_name(iso) if iso else entity_name(a.text(2)) or a.text(2)
     return ([Param("1")] if a.present(1) else []) + ([f"（{name}）"] if name else [])
 
