@@ -9,7 +9,8 @@ count links should skip `from_span` cells). Short rows are padded with empty cel
 Header rows: the leading rows made only of header cells become the column names. A column
 whose stacked header texts differ gets them joined with " / " outermost first
 ("預安裝於Windows / 客戶端版"); equal texts (a rowspan copy) appear once. A full-width header
-row before them (a title banner, `! colspan=7 | 地图`) is joined onto the caption, and an empty
+row before them (a title banner, `! colspan=7 | 地图`, or a bold `|` one above bold column names)
+is joined onto the caption, and an empty
 full-width row there (a map or image that rendered to nothing) is skipped: neither loses text.
 Full-width rows at the bottom (a legend, `! colspan=3 | "—" 表示未上榜`, or a source note) are
 joined onto the caption too, instead of repeating in every column of a body row.
@@ -124,6 +125,15 @@ def _is_bold(ids: list[int], sources: list[GridCell]) -> bool:
     return len(filled) >= 2 and all(c.bold or c.header for c in filled)
 
 
+def _bold_title(r: int, grid: list[list[Cell]], ids: list[list[int]], sources: list[GridCell]) -> bool:
+    """A bold full-width row written with `|`, above a row of bold column names, is a title as a
+    `!` one is (1995年香港立法局選舉：選舉委員會 above 政黨 … 票數, all bold). Above data rows it
+    labels a group and stays in the body."""
+    nxt = r + 1
+    return (sources[ids[r][0]].bold and nxt < len(grid) and not _is_banner(ids[nxt])
+            and (_is_header(grid[nxt], ids[nxt]) or _is_bold(ids[nxt], sources)))
+
+
 def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "",
                 caption_links: Sequence[Link] = (), totals: Sequence[bool] = ()) -> Table:
     """`totals[i]` says source row i sums up the others (class="sortbottom")."""
@@ -135,11 +145,11 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
     header_rows: list[list[Cell]] = []
     header_ids: list[list[int]] = []
     start = 0
-    for row, row_ids in zip(grid, ids):
+    for r, (row, row_ids) in enumerate(zip(grid, ids)):
         banner = _is_banner(row_ids)
         if banner and not header_rows and not collapse(row[0].text_original):
             start += 1
-        elif banner and not header_rows and row[0].header:
+        elif banner and not header_rows and (row[0].header or _bold_title(r, grid, ids, sources)):
             text = collapse(row[0].text_original)
             if text not in captions:
                 captions.append(text)
