@@ -76,6 +76,7 @@ IOC_ALIASES = {
     "HKG-CHN": "HK",  # flag with "China" suffix, used for sports delegations
     "MAC-CHN": "MO",
     "MAC": "MO",  # Macau is not an IOC member, so coco has no IOC code for it
+    "HKSAR": "HK",  # {{HKSAR}}: the Hong Kong SAR flag template (constituency infoboxes)
     "UK": "GB",
     "SIN": "SG",  # Singapore's IOC code until 2016, still the name of zhwiki's {{SIN}}
     "LIB": "LB",  # zhwiki's {{LIB}} is Lebanon (the Asian Games medal tables); coco gives LBN

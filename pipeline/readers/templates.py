@@ -293,6 +293,18 @@ def _flag(a: Args) -> list:
     return [p]
 
 
+# Hong Kong party templates ({{DAB/short}} 民建联): the party's name as election and officeholder
+# tables show it; the names are the ones the same pages link to beside them (选举委员会界别's results
+# table, 非建制派, 选民力量). /short variants are the short names zhwiki shows.
+HK_PARTIES = {
+    "dab/short": "民建联", "ftu/short": "工联会", "dphk": "民主党", "cphk": "公民党", "lphk": "工党",
+    "adpl/short": "民协", "hkpa/short": "港进联", "ldf/short": "自民联", "libp/1993": "自由党",
+    "npp": "新民党", "bpa/short": "经民联", "ppw": "人民力量", "lsd": "社会民主连线",
+    "lsd/short": "社民连", "hkf": "新民主同盟", "dg": "香港众志",
+    "tsp": "时代力量",  # Taiwan's New Power Party, named beside Hong Kong's localists
+}
+
+
 # Flag and country-data templates of entities that have no ISO 3166-1 code: they show the name
 # (a member list names them), and countries.iso_code gives them no code. Keys are the template
 # code or the English name {{flag}} takes, in lower case. Names as zhwiki's templates show them.
@@ -330,7 +342,7 @@ def entity_name(code_or_name: str) -> str | None:
 
 # CHI, HKG-CHN, DPRK-PRK, ROC-TW; a year names a historical flag of the country ({{USA-1912}}, the
 # 48-star flag; {{ZAF-1961}}): the country is the same
-_COUNTRY_DATA = re.compile(r"^[A-Z]{3,4}(?:-[A-Z]{2,4}|-\d{4})?$")
+_COUNTRY_DATA = re.compile(r"^[A-Z]{3,5}(?:-[A-Z]{2,4}|-\d{4})?$")  # HKSAR: 5 letters
 
 
 def country_template(raw_name: str) -> Callable[[Args], list] | None:
@@ -651,6 +663,7 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "\\": lambda a: [" / "],  # {{\}}: the separator zhwiki shows between inline items
     "unicode": _param(1), "script": _last_positional,  # the text, in a font that can show it
     **{name: _team(key) for name, key in SPORT_TEAMS.items()},
+    **{key: (lambda a, party=party: [party]) for key, party in HK_PARTIES.items()},
     # {{zy|坊|fáng}}: a character with its pinyin as ruby (注音); the text is the character
     "zy": _param(1),
     # {{Tooltip|Rds|Rounds}}: the shown text; the second is the hover text
