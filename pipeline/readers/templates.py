@@ -425,7 +425,9 @@ def _in_language(code: str, part: Param, text: str) -> list:
     written, never script-converted, as zhwiki's {{lang}} does by wrapping it in -{…}-
     ({{lang|ja|天皇陛下ヲ祝スル楽譜}} keeps 楽譜). Chinese text (zh, zh-hant, yue, lzh …) is
     converted like the page; text without Han characters has nothing to convert."""
-    if code.lower().startswith(_CHINESE_CODES) or not _HAN.search(text):
+    if code.lower().startswith(_CHINESE_CODES) or not _HAN.search(text) or "\n" in text:
+        # (-{…}- cannot span lines: the reader splits list items after rendering, and a wrap
+        # around three items, as 香取慎吾's {{lang|ja|…}} is, left a bare -{ in one and }- in another)
         return [part]
     return ["-{", part, "}-"]
 
