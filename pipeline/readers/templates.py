@@ -758,8 +758,8 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      "authority control, coordinates and other machine data"),
     ("image",
      r"^(?:image|multiple image|wide image|location map|flagicon|flagdeco|increase|decrease|"
-     r"steady|legend inline|composition bar|rint$|routemap|ahn-)|image label",
-     "images and image overlays: no words of the text"),
+     r"steady|legend inline|composition bar|rint$|routemap|ahn-|goca$|sica$|brca$)|image label",
+     "images and image overlays: no words of the text ({{goca}}, {{sica}}, {{brca}}: medal icons)"),
     ("external-link",
      r"^(?:commons|commonscat|wikisource|wikiquote|wiktionary|wikibooks|wikinews|gutenberg|"
      r"official|official website|imdb|youtube|facebook|twitter|instagram|sinaweibo|douban|"
@@ -767,8 +767,9 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      "links to other sites and sister projects, shown in the links section"),
     ("layout",
      r"^(?:-|clear|clr|clear left|clear right|div col|divcol|div col end|col-|toc|"
-     r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$)",
-     "layout helpers: columns, clearing floats, line breaks"),
+     r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$|display none$|0$)",
+     "layout helpers: columns, clearing floats, line breaks; hidden sort keys ({{Display none|01代/}}) "
+     "and {{0}}, an invisible digit that aligns numbers"),
     ("language-icon",
      r"^[a-z]{2,3}(?:-[a-z]{2,4})?(?: icon)?$",
      "{{en}}, {{ja icon}} (a CLDR language code): the language of a cited source, '(英文)' after a reference"),
