@@ -49,3 +49,11 @@ def test_hidden_sort_keys_alignment_digits_and_medal_icons_are_dropped_by_class(
     assert classify("0") == ("dropped", "layout")
     assert [classify(n) for n in ("Goca", "Sica", "Brca")] == [("dropped", "image")] * 3
     assert classify("Sort") == ("dropped", "unknown")  # {{sort|key|text}} shows its text: not hidden
+
+
+def test_a_language_icon_is_not_a_national_team_template():
+    """{{ru}} after a citation is the Russian language icon; the rugby templates are {{ru7}}, {{ruw}}."""
+    from pipeline.readers.templates import classify
+
+    assert classify("ru") == ("dropped", "language-icon")
+    assert classify("ru7") == ("rendered", "")

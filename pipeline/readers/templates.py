@@ -379,8 +379,8 @@ SPORT_TEAMS = {
     "ih": 1, "ihw": 1, "ih18": 1, "ih20": 1,
     # handball, field hockey, water polo
     "hb": 1, "hbw": 1, "fh": 1, "fhw": 1, "wp": 1, "wpw": 1,
-    # rugby union: fifteens, sevens, women
-    "ru": 1, "ru7": 1, "ruw": 1, "ru7w": 1,
+    # rugby union: sevens, women ({{ru}} alone is the Russian language icon, "(俄文)", not a team)
+    "ru7": 1, "ruw": 1, "ru7w": 1,
 }
 
 
