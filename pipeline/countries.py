@@ -76,9 +76,17 @@ IOC_ALIASES = {
     "HKG-CHN": "HK",  # flag with "China" suffix, used for sports delegations
     "MAC-CHN": "MO",
     "MAC": "MO",  # Macau is not an IOC member, so coco has no IOC code for it
+    "HKSAR": "HK",  # {{HKSAR}}: the Hong Kong SAR flag template (constituency infoboxes)
     "UK": "GB",
     "SIN": "SG",  # Singapore's IOC code until 2016, still the name of zhwiki's {{SIN}}
+    "LIB": "LB",  # zhwiki's {{LIB}} is Lebanon (the Asian Games medal tables); coco gives LBN
+    "LEB": "LB",  # {{LEB}}, another Lebanon flag template (Miss Universe 1971, Georgina Rizk)
+    "SPA": "ES",  # {{SPA}}: Spain by an old code (Miss Universe 1974, Amparo Muñoz)
 }
+
+# FIFA's codes of the United Kingdom's home nations, which play apart (football, rugby): coco gives
+# the UK's FIFA code as ENG, but {{ENG}} is England (英格兰), not the UK; none has an ISO code.
+HOME_NATIONS = frozenset({"ENG", "SCO", "WAL", "NIR"})
 
 # English names coco's regexes map to a country although no ISO 3166-1 code covers them.
 _ENGLISH_NOT_ISO = frozenset({"england"})
@@ -211,9 +219,23 @@ def _ioc_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for scheme in ("ISO3", "IOC", "FIFA"):
         pairs = _unique((r[scheme], r["ISO2"]) for r in _coco_rows() if r[scheme] and r["ISO2"] in codes)
-        index.update((k, v) for k, v in pairs.items() if k not in index)
+        index.update((k, v) for k, v in pairs.items() if k not in index and k not in HOME_NATIONS)
     index.update(IOC_ALIASES)
     return index
+
+
+@lru_cache(maxsize=1)
+def _olympic_index() -> dict[str, str]:
+    """IOC code -> ISO alpha-2, IOC first: {{flagIOC|BRN}} is Bahrain (IOC), where the
+    country-data template {{BRN}} is Brunei (ISO alpha-3)."""
+    codes = iso_codes()
+    pairs = _unique((r["IOC"], r["ISO2"]) for r in _coco_rows() if r["IOC"] and r["ISO2"] in codes)
+    return {**_ioc_index(), **pairs}
+
+
+def olympic_to_iso(code: str) -> str | None:
+    """ISO code for an IOC code as {{flagIOC}} and {{flagIOCathlete}} take it, or None."""
+    return _olympic_index().get(code.strip().upper())
 
 
 def ioc_to_iso(code: str) -> str | None:

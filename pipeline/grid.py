@@ -9,7 +9,8 @@ count links should skip `from_span` cells). Short rows are padded with empty cel
 Header rows: the leading rows made only of header cells become the column names. A column
 whose stacked header texts differ gets them joined with " / " outermost first
 ("預安裝於Windows / 客戶端版"); equal texts (a rowspan copy) appear once. A full-width header
-row before them (a title banner, `! colspan=7 | 地图`) is joined onto the caption, and an empty
+row before them (a title banner, `! colspan=7 | 地图`, or a bold `|` one above bold column names)
+is joined onto the caption, and an empty
 full-width row there (a map or image that rendered to nothing) is skipped: neither loses text.
 Full-width rows at the bottom (a legend, `! colspan=3 | "—" 表示未上榜`, or a source note) are
 joined onto the caption too, instead of repeating in every column of a body row.
@@ -19,7 +20,9 @@ data (award tables bold the winner: `| '''《秋決》''' || '''大眾電影公�
 Rows inside the body that are not data: a full-width row (one cell across all columns, "观察员国"
 above the observer states) labels the rows below it, so it becomes the value of a first column
 named `GROUP_COLUMN` for those rows instead of a body row (a single one above all the rows is a
-title, joined onto the caption; one with no rows after it stays a row); a repeat of the header row (long
+title, joined onto the caption; one with no rows after it stays a row). A plain full-width row (not `!`,
+not bold) after rows that have no group, holding a date or a clause (`_NOTE`), is a note among them
+("1974年12月－1975年5月空缺" in a list of officeholders): it stays a row of its own. A repeat of the header row (long
 tables repeat it) is skipped, and so is a row of `!` cells right after a label row (the header of
 that group: "原成員國", then "! 国家 !! 签署 !! 宣布退出"); rows the reader marks as totals (class="sortbottom") stay, listed in
 `Table.totals`.
@@ -29,6 +32,7 @@ last row are cut at the table's end.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .model import Cell, Link, Section, Table
@@ -40,6 +44,9 @@ MAX_COLSPAN = 1000
 MAX_ROWSPAN = 65534
 # The column that holds the label of a full-width label row for the rows below it.
 GROUP_COLUMN = "group"
+# A full-width row that says something (a date, a clause: "1974年12月－1975年5月空缺", "由于…，…停止")
+# is a note; a label names a group ("韓國", "观察员国", "即将到来的对话伙伴").
+_NOTE = re.compile(r"[\d，。；]")
 
 
 @frozen
@@ -118,6 +125,15 @@ def _is_bold(ids: list[int], sources: list[GridCell]) -> bool:
     return len(filled) >= 2 and all(c.bold or c.header for c in filled)
 
 
+def _bold_title(r: int, grid: list[list[Cell]], ids: list[list[int]], sources: list[GridCell]) -> bool:
+    """A bold full-width row written with `|`, above a row of bold column names, is a title as a
+    `!` one is (1995年香港立法局選舉：選舉委員會 above 政黨 … 票數, all bold). Above data rows it
+    labels a group and stays in the body."""
+    nxt = r + 1
+    return (sources[ids[r][0]].bold and nxt < len(grid) and not _is_banner(ids[nxt])
+            and (_is_header(grid[nxt], ids[nxt]) or _is_bold(ids[nxt], sources)))
+
+
 def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: str = "",
                 caption_links: Sequence[Link] = (), totals: Sequence[bool] = ()) -> Table:
     """`totals[i]` says source row i sums up the others (class="sortbottom")."""
@@ -129,11 +145,11 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
     header_rows: list[list[Cell]] = []
     header_ids: list[list[int]] = []
     start = 0
-    for row, row_ids in zip(grid, ids):
+    for r, (row, row_ids) in enumerate(zip(grid, ids)):
         banner = _is_banner(row_ids)
         if banner and not header_rows and not collapse(row[0].text_original):
             start += 1
-        elif banner and not header_rows and row[0].header:
+        elif banner and not header_rows and (row[0].header or _bold_title(r, grid, ids, sources)):
             text = collapse(row[0].text_original)
             if text not in captions:
                 captions.append(text)
@@ -166,6 +182,12 @@ def build_table(rows: Sequence[Sequence[GridCell]], section: Section, caption: s
         row, row_ids = grid[r], ids[r]
         if _is_banner(row_ids):
             if collapse(row[0].text_original) and (r == start or ids[r - 1][0] != row_ids[0]):
+                if (group is None and body and not labels and not row[0].header and not sources[row_ids[0]].bold
+                        and _NOTE.search(row[0].text_original)):
+                    body.append(row)  # a note between rows of no group: a row of its own
+                    groups.append(None)
+                    total_rows.append(totals[r])
+                    continue
                 labels.append((row, row_ids))  # (a rowspan copy of the row above adds nothing)
             continue  # an empty one is a spacer: the group goes on
         if header_rows and _is_header(row, row_ids) and (labels or column_names([row], width) == columns):

@@ -5,7 +5,9 @@ Three places a page names members (`found_in` column):
   (成员/成員/会员/會員/成员国/观察员/締約國 …, MEMBER_WORDS). Groups come from definition terms
   (`; 正式成员国`), from a bullet with deeper bullets under it, or from a short paragraph of its
   own right above the list (zhwiki's bold '观察员' label, MAX_LIST_LABEL); items without a group
-  take the section's name. Items are split on 、，,；; " · " and a final 和/及/与. Items that read as prose
+  take the section's name. Items are split on 、，,；; " · " and a final 和/及/与. An item that opens
+  with a linked name, a comma and a description ("[[陳志全]]，別名慢必，畢業於…。", a party's or a
+  band's members) is that member, the description its note. Other items that read as prose
   (a sentence mark, or a piece longer than MAX_NAME) are not members; they stay in `paragraphs`.
   An item "名 - 1945年3月22日（創始國）" is a name, its join date and a note.
   A linked name or a country with a bracketed note (皇家馬德里（西班牙）, 泰国（创始国）) is the
@@ -220,6 +222,10 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str],
             original = dated[1].group("name")
             add(dated[0].group("name"), original, targets.get(original), value.start if value else None, note)
             continue
+        lead = _lead_name(item)
+        if lead:  # "[[陳志全]]，別名慢必，畢業於…": the linked name, then what the page says of it
+            add(*lead)
+            continue
         if _SENTENCE.search(item.text_original):
             continue
         text, text_original = _TRAILING_COUNT.sub("", item.text or ""), _TRAILING_COUNT.sub("", item.text_original)
@@ -235,6 +241,29 @@ def _from_list(rows: _Rows, block: ListBlock, heading: Callable[[str], str],
         for name, original in zip(names, originals):
             name, original, note = _without_note(name, original, targets)
             add(name, original, targets.get(original), note=note)
+
+
+# "[[陳志全]]，別名慢必，…。": a linked name at the start of an item, a comma, and prose about it.
+_LEAD_SEPARATOR = "，,"
+
+
+def _lead_name(item: ListItem) -> tuple[str, str, str, None, str] | None:
+    """An item that opens with a linked name followed by a comma and a description (a sentence,
+    or longer than a name) is that member; the description is its note. Lists of names
+    ("[[A]]，[[B]]") are split as usual."""
+    if not item.links or item.links[0].kind != "internal":
+        return None
+    link, text, original = item.links[0], (item.text or "").strip(), item.text_original.strip()
+    anchor, anchor_original = link.anchor or link.anchor_original, link.anchor_original
+    if not (original.startswith(anchor_original) and text.startswith(anchor)) or len(anchor_original) > MAX_NAME:
+        return None
+    rest, rest_original = text[len(anchor):], original[len(anchor_original):]
+    if rest_original[:1] not in _LEAD_SEPARATOR or rest[:1] not in _LEAD_SEPARATOR:
+        return None
+    note = rest[1:].strip()
+    if not (_SENTENCE.search(rest_original) or len(rest_original) > MAX_NAME):
+        return None
+    return anchor, anchor_original, link.target, None, note
 
 
 def _from_paragraph(rows: _Rows, block: Paragraph, heading: Callable[[str], str]) -> None:

@@ -37,3 +37,23 @@ def test_a_column_name_taken_for_a_member_is_suspect():
                     link_target=None, iso3166=None, joined=None, attributes=None)
     assert suspect_member(row) == "header"
     assert suspect_member(replace(row, member_original="国家队")) is None
+
+
+def test_hidden_sort_keys_alignment_digits_and_medal_icons_are_dropped_by_class():
+    """Second held-out check: {{Display none|01代/}} (the sort key of 歷任橫綱列表's rank cells),
+    {{0}} (an invisible digit aligning caps in a footballer's infobox) and the medal icons
+    {{goca}}/{{sica}}/{{brca}} show no words; the report counted them as unknown."""
+    from pipeline.readers.templates import classify
+
+    assert classify("Display none") == ("dropped", "layout")
+    assert classify("0") == ("dropped", "layout")
+    assert [classify(n) for n in ("Goca", "Sica", "Brca")] == [("dropped", "image")] * 3
+    assert classify("Sort") == ("dropped", "unknown")  # {{sort|key|text}} shows its text: not hidden
+
+
+def test_a_language_icon_is_not_a_national_team_template():
+    """{{ru}} after a citation is the Russian language icon; the rugby templates are {{ru7}}, {{ruw}}."""
+    from pipeline.readers.templates import classify
+
+    assert classify("ru") == ("dropped", "language-icon")
+    assert classify("ru7") == ("rendered", "")

@@ -35,6 +35,9 @@ Choices (MediaWiki would show more; we keep the words a reader would quote):
   CLDR Chinese name (中国) when the 1st param is an English name or code, else the 1st param.
   Country-data templates named by IOC-style code (`{{CHI}}`, `{{PRC}}`, `{{HKG-CHN}}`) -> the
   CLDR Chinese name (智利). `{{flagicon}}`/`{{flagdeco}}` show only an image: dropped, counted.
+  National-team templates of sports tables (`{{fb|CHN}}`, `{{ih18|FIN}}`, `{{vbwu|23|TUR}}`,
+  `SPORT_TEAMS`) show the country's name likewise; {{ENG}}, {{SCO}}, {{WAL}}, {{NIR}} are the home
+  nations (英格兰 …), not 英国.
 - Dates (`start date`, `birth date and age`, …) -> "2002年2月13日"; `convert` -> "10 km"
   (a range "10–20 km"); `bd` -> "1900年1月1日—2000年1月1日".
 - `ruby…` -> the base text (the annotation is a pronunciation gloss), so '''{{ruby-py|鄞|…}}州区'''
@@ -290,6 +293,18 @@ def _flag(a: Args) -> list:
     return [p]
 
 
+# Hong Kong party templates ({{DAB/short}} 民建联): the party's name as election and officeholder
+# tables show it; the names are the ones the same pages link to beside them (选举委员会界别's results
+# table, 非建制派, 选民力量). /short variants are the short names zhwiki shows.
+HK_PARTIES = {
+    "dab/short": "民建联", "ftu/short": "工联会", "dphk": "民主党", "cphk": "公民党", "lphk": "工党",
+    "adpl/short": "民协", "hkpa/short": "港进联", "ldf/short": "自民联", "libp/1993": "自由党",
+    "npp": "新民党", "bpa/short": "经民联", "ppw": "人民力量", "lsd": "社会民主连线",
+    "lsd/short": "社民连", "hkf": "新民主同盟", "dg": "香港众志",
+    "tsp": "时代力量",  # Taiwan's New Power Party, named beside Hong Kong's localists
+}
+
+
 # Flag and country-data templates of entities that have no ISO 3166-1 code: they show the name
 # (a member list names them), and countries.iso_code gives them no code. Keys are the template
 # code or the English name {{flag}} takes, in lower case. Names as zhwiki's templates show them.
@@ -300,9 +315,18 @@ NON_ISO_ENTITIES = {
     "ussr": "苏联", "urs": "苏联", "soviet union": "苏联",  # dissolved 1991, code withdrawn
     "frg": "西德", "brd": "西德", "west germany": "西德",
     "gdr": "东德", "ddr": "东德", "east germany": "东德",
+    # dissolved or divided since their codes were given: CLDR has no Chinese name for them
+    "eun": "独立国家联合体",  # the Unified Team of 1992 ({{EUN}} in medal tables)
+    "aho": "荷属安的列斯", "netherlands antilles": "荷属安的列斯",  # dissolved 2010
+    "scg": "塞尔维亚和黑山", "serbia and montenegro": "塞尔维亚和黑山",  # 2003–2006
     "yug": "南斯拉夫", "yugoslavia": "南斯拉夫",
     "tch": "捷克斯洛伐克", "czechoslovakia": "捷克斯洛伐克",
     "kos": "科索沃", "kosovo": "科索沃",  # XK is user-assigned, not ISO (see countries.py)
+    # the UK's home nations play apart ({{ENG}}, {{fb|SCO}}, {{flag|Wales}}): not 英国
+    "eng": "英格兰", "england": "英格兰", "sco": "苏格兰", "scotland": "苏格兰",
+    "wal": "威尔士", "wales": "威尔士", "nir": "北爱尔兰", "northern ireland": "北爱尔兰",
+    # {{CHNML}}: the PRC without Hong Kong and Macau, as statistics and GDP tables list it
+    "chnml": "中国大陆",
     "qing": "清朝", "un": "联合国", "uno": "联合国", "united nations": "联合国",  # {{UNO}}
     # organisations that take part as a whole ({{Flag|ASEAN}} as a summit guest)
     "asean": "东南亚国家联盟", "cis": "独立国家联合体", "nato": "北大西洋公约组织",
@@ -316,7 +340,9 @@ def entity_name(code_or_name: str) -> str | None:
     return NON_ISO_ENTITIES.get(code_or_name.strip().lower())
 
 
-_COUNTRY_DATA = re.compile(r"^[A-Z]{3,4}(?:-[A-Z]{2,4})?$")  # CHI, HKG-CHN, DPRK-PRK, ROC-TW
+# CHI, HKG-CHN, DPRK-PRK, ROC-TW; a year names a historical flag of the country ({{USA-1912}}, the
+# 48-star flag; {{ZAF-1961}}): the country is the same
+_COUNTRY_DATA = re.compile(r"^[A-Z]{3,5}(?:-[A-Z]{2,4}|-\d{4})?$")  # HKSAR: 5 letters
 
 
 def country_template(raw_name: str) -> Callable[[Args], list] | None:
@@ -337,10 +363,44 @@ def country_template(raw_name: str) -> Callable[[Args], list] | None:
     return (lambda a: [countries.zh_name(iso)]) if iso else None
 
 
+# National-team templates (zhwiki copies enwiki's): a flag and the country's name, linked to the
+# country's team in one sport ({{fb|ENG}} is 英格兰 linked to its football team, {{ih18|FIN}} 芬兰 linked
+# to its under-18 ice-hockey team). Results and medal tables of sports pages are written with them.
+# The value is the parameter that holds the country code: age-group templates take the age first
+# ({{vbwu|23|TUR}}, {{fbu|20|ARG}}).
+SPORT_TEAMS = {
+    # football (soccer): men, women, their age groups
+    "fb": 1, "fbw": 1, "fb-rt": 1, "fbw-rt": 1, "fbu": 2, "fbwu": 2,
+    # basketball
+    "bk": 1, "bkw": 1, "bku": 2, "bkwu": 2,
+    # volleyball, with the large-flag variants of results tables
+    "vb": 1, "vbw": 1, "vb-big": 1, "vbw-big": 1, "vbu": 2, "vbwu": 2,
+    # ice hockey: men, women, under-18 and under-20 championships
+    "ih": 1, "ihw": 1, "ih18": 1, "ih20": 1,
+    # handball, field hockey, water polo
+    "hb": 1, "hbw": 1, "fh": 1, "fhw": 1, "wp": 1, "wpw": 1,
+    # rugby union: sevens, women ({{ru}} alone is the Russian language icon, "(俄文)", not a team)
+    "ru7": 1, "ruw": 1, "ru7w": 1,
+}
+
+
+def _team(key: int) -> Callable[[Args], list]:
+    """{{ih18|FIN}} -> "芬兰": the country of the code (a home nation or a dissolved state by its
+    name), `name=` if the page gives one, else the code as written."""
+    def render(a: Args) -> list:
+        if a.has("name"):
+            return [Param("name")]
+        code = a.text(key)
+        iso = countries.ioc_to_iso(code)
+        name = entity_name(code) or (countries.zh_name(iso) if iso else "")
+        return [name] if name else ([Param(str(key))] if a.has(key) else [])
+    return render
+
+
 def _flag_ioc(a: Args) -> list:
     """{{flagIOC|USA|1896年夏季|11}}, {{flagIOC2|UZB|…}}: the country, and a medal count in
     brackets if given."""
-    iso = countries.ioc_to_iso(a.text(1))
+    iso = countries.olympic_to_iso(a.text(1))
     name = countries.zh_name(iso) if iso else entity_name(a.text(1))
     if not name:
         return [Param("1")] if a.has(1) else []
@@ -349,7 +409,7 @@ def _flag_ioc(a: Args) -> list:
 
 def _flag_athlete(a: Args) -> list:
     """{{flagIOCathlete|[[姓名]]|CHN|…}}: the athlete, then the country in brackets."""
-    iso = countries.ioc_to_iso(a.text(2))
+    iso = countries.olympic_to_iso(a.text(2))
     name = countries.zh_name(iso) if iso else entity_name(a.text(2)) or a.text(2)
     return ([Param("1")] if a.present(1) else []) + ([f"（{name}）"] if name else [])
 
@@ -365,7 +425,9 @@ def _in_language(code: str, part: Param, text: str) -> list:
     written, never script-converted, as zhwiki's {{lang}} does by wrapping it in -{…}-
     ({{lang|ja|天皇陛下ヲ祝スル楽譜}} keeps 楽譜). Chinese text (zh, zh-hant, yue, lzh …) is
     converted like the page; text without Han characters has nothing to convert."""
-    if code.lower().startswith(_CHINESE_CODES) or not _HAN.search(text):
+    if code.lower().startswith(_CHINESE_CODES) or not _HAN.search(text) or "\n" in text:
+        # (-{…}- cannot span lines: the reader splits list items after rendering, and a wrap
+        # around three items, as 香取慎吾's {{lang|ja|…}} is, left a bare -{ in one and }- in another)
         return [part]
     return ["-{", part, "}-"]
 
@@ -602,6 +664,14 @@ RENDER: dict[str, Callable[[Args], list]] = {
     "color box": _param(2), "colorbox": _param(2), "colour box": _param(2),
     "\\": lambda a: [" / "],  # {{\}}: the separator zhwiki shows between inline items
     "unicode": _param(1), "script": _last_positional,  # the text, in a font that can show it
+    **{name: _team(key) for name, key in SPORT_TEAMS.items()},
+    **{key: (lambda a, party=party: [party]) for key, party in HK_PARTIES.items()},
+    # {{zy|坊|fáng}}: a character with its pinyin as ruby (注音); the text is the character
+    "zy": _param(1),
+    # {{Tooltip|Rds|Rounds}}: the shown text; the second is the hover text
+    "tooltip": _param(1),
+    # {{Infobox political party/seats|0|70|hex=…}}: seats held of the seats there are, with a bar
+    "infobox political party/seats": lambda a: [Param("1"), " / ", Param("2")] if a.has(1) and a.has(2) else [],
     "airport codes": lambda a: (["IATA：", Param("1")] if a.has(1) else [])
                                + (["，ICAO：", Param("2")] if a.has(2) else []),
 }
@@ -639,6 +709,8 @@ INFOBOX_MIN_FIELDS = 4
 def is_infobox(key: str) -> bool:
     """Infobox-like templates by name, whose named parameters become InfoboxField rows:
     Infobox …, … infobox, 信息框, Chembox and its Section templates."""
+    if key in RENDER:  # a part an infobox shows ({{Infobox political party/seats}}), not an infobox
+        return False
     return (key.startswith(("infobox", "chembox", "drugbox", "信息框", "資訊框")) or key in _INFOBOX_NAMES
             or key.endswith((" infobox", "信息框", "資訊框")))
 
@@ -686,8 +758,8 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      "authority control, coordinates and other machine data"),
     ("image",
      r"^(?:image|multiple image|wide image|location map|flagicon|flagdeco|increase|decrease|"
-     r"steady|legend inline|composition bar|rint$|routemap|ahn-)|image label",
-     "images and image overlays: no words of the text"),
+     r"steady|legend inline|composition bar|rint$|routemap|ahn-|goca$|sica$|brca$)|image label",
+     "images and image overlays: no words of the text ({{goca}}, {{sica}}, {{brca}}: medal icons)"),
     ("external-link",
      r"^(?:commons|commonscat|wikisource|wikiquote|wiktionary|wikibooks|wikinews|gutenberg|"
      r"official|official website|imdb|youtube|facebook|twitter|instagram|sinaweibo|douban|"
@@ -695,8 +767,9 @@ DROPPED: tuple[tuple[str, re.Pattern, str], ...] = tuple((cls, re.compile(rx, re
      "links to other sites and sister projects, shown in the links section"),
     ("layout",
      r"^(?:-|clear|clr|clear left|clear right|div col|divcol|div col end|col-|toc|"
-     r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$)",
-     "layout helpers: columns, clearing floats, line breaks"),
+     r"tocright|nowrap begin|nowrap end|end$|break|br$|nbsp$|\\.$|display none$|0$)",
+     "layout helpers: columns, clearing floats, line breaks; hidden sort keys ({{Display none|01代/}}) "
+     "and {{0}}, an invisible digit that aligns numbers"),
     ("language-icon",
      r"^[a-z]{2,3}(?:-[a-z]{2,4})?(?: icon)?$",
      "{{en}}, {{ja icon}} (a CLDR language code): the language of a cited source, '(英文)' after a reference"),
