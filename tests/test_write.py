@@ -142,6 +142,23 @@ def test_arrays_are_what_pa_array_makes_or_refuses(case):
         assert all(x == y or x != x and y != y for x, y in zip(a, b)), (values, a, b)  # NaN is NaN
 
 
+# Long enough columns for the join-and-split path (arrays._JOIN_FROM), with its separator inside
+# some values (then the builder's path), empty strings and empty lists.
+_JOINABLE = st.text(alphabet=st.one_of(st.characters(), st.just(arrays.SEP)), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(
+    st.tuples(st.just(pa.string()), st.lists(st.one_of(st.none(), _JOINABLE), max_size=90)),
+    st.tuples(st.just(pa.list_(pa.string())), st.lists(st.one_of(
+        st.none(), st.lists(_JOINABLE, max_size=5), st.lists(_JOINABLE, max_size=5).map(tuple)), max_size=40))))
+def test_joined_strings_are_what_pa_array_makes(case):
+    type_, values = case
+    ours, theirs = arrays.array(values, type_), pa.array(values, type_)
+    ours.validate(full=True)
+    assert ours.equals(theirs) and ours.to_pylist() == theirs.to_pylist()
+
+
 def test_a_run_never_imports_pandas(tmp_path):
     """pa.array and Schema.empty_table import pandas to ask whether they were given a pandas
     object: 0.3 s of every run (arrays.py)."""
