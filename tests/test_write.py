@@ -62,6 +62,27 @@ def test_parquet_and_csv_hold_the_same_rows(tmp_path):
     assert cell["number"] == "5.0" and cell["header"] == "True" and cell["links"] == "[]"
 
 
+def test_a_list_two_columns_share_is_written_in_both(tmp_path):
+    """extract gives tokens and tokens_original one tuple when the texts agree; the CSV writes
+    its JSON once and uses it for both cells (by the tuple's id: rows that only hold equal
+    tuples, or other lists, get their own)."""
+    from pipeline.rows import evolve
+
+    shared = ("太平洋", "联盟")
+    rows = [evolve(ROWS[0], tokens=shared, tokens_original=shared),
+            evolve(ROWS[0], tokens=("a",), tokens_original=("b",)),
+            evolve(ROWS[0], tokens=shared, tokens_original=("太平洋", "聯盟"))]
+    out = OutputWriter(tmp_path)
+    writer = PartWriter(out.tmp, 0)
+    writer.add("paragraphs", rows)
+    writer.close()
+    out.commit({})
+    with open(tmp_path / "csv/paragraphs.csv", encoding="utf-8-sig", newline="") as f:
+        cells = [(r["tokens"], r["tokens_original"]) for r in csv.DictReader(f)]
+    assert cells == [('["太平洋", "联盟"]', '["太平洋", "联盟"]'), ('["a"]', '["b"]'),
+                     ('["太平洋", "联盟"]', '["太平洋", "聯盟"]')]
+
+
 def test_wide_tables_are_csv_with_a_bom(tmp_path):
     out = OutputWriter(tmp_path)
     writer = PartWriter(out.tmp, 0)
