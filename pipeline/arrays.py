@@ -28,7 +28,7 @@ _Builder = getattr(pa.lib, "StringBuilder", None)  # pyarrow's own; if a release
 _NONE = type(None)
 _EXACT = 2 ** 53  # the largest integers a double holds exactly (beyond, Arrow refuses them)
 # Between joined strings: a Unicode noncharacter (not for text interchange, so hardly ever in a
-# value; one that is, is found), which JSON leaves as it is (write._json_lists).
+# value; one that is, is found by the split's count).
 SEP = "\uffff"
 _JOIN_FROM = 32  # strings; fewer are appended one by one
 
