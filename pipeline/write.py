@@ -317,9 +317,14 @@ def _csv_rows(table: pa.Table, columns: list[tuple]):
     written 5.0), nulls as None; list columns, from the row values, as JSON arrays. Strings are
     the row values themselves (what Arrow holds, without reading each back: 0.17 s a cold run)."""
     cols = []
+    # A list held by two columns of a row (tokens and tokens_original, when the paragraph's two
+    # texts agree: extract.py) is written as JSON once: by its id, which is stable while the
+    # rows are alive (this call).
+    written: dict[int, str] = {}
     for i, field in enumerate(table.schema):
         if pa.types.is_list(field.type):
-            cols.append(["" if v is None else _json_strings(v) for v in columns[i]])
+            cols.append(["" if v is None else written.get(id(v)) or written.setdefault(id(v), _json_strings(v))
+                         for v in columns[i]])
         elif pa.types.is_string(field.type):
             values = columns[i]
             if pc.any(pc.match_substring_regex(table.column(i), _FORMULA_START)).as_py():

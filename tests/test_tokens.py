@@ -289,3 +289,25 @@ def test_the_hmm_is_finalsegs_on_generated_text(text):
     from pipeline.tokens import _hmm
 
     assert _hmm.__wrapped__(text) == tuple(finalseg.cut(text))
+
+
+def test_paragraph_rows_share_one_tokens_tuple_when_the_texts_agree():
+    """A paragraph whose text is its text_original (most of them) holds one tuple for both token
+    columns, so the map's items file and the cache pickle it once; one whose text was converted
+    has its own."""
+    import pickle
+
+    from pipeline.extract import extract
+    from pipeline.model import RawPage
+    from pipeline.normalise import normalise_document
+    from pipeline.parse import parse
+
+    page = RawPage("t.wiki", "t", "wikitext", "太平洋联盟是一个经济组织。\n\n軟體開發很重要。\n")
+    rows = extract(normalise_document(parse(page), "zh-hans")).paragraphs
+    same, converted = rows
+    assert same.text == same.text_original and same.tokens_original is same.tokens
+    assert converted.text != converted.text_original
+    assert converted.tokens_original is not converted.tokens
+    assert "".join(converted.tokens_original) == converted.text_original
+    again = pickle.loads(pickle.dumps(rows))
+    assert again[0].tokens_original is again[0].tokens and again == rows

@@ -62,6 +62,27 @@ def test_parquet_and_csv_hold_the_same_rows(tmp_path):
     assert cell["number"] == "5.0" and cell["header"] == "True" and cell["links"] == "[]"
 
 
+def test_a_list_two_columns_share_is_written_in_both(tmp_path):
+    """extract gives tokens and tokens_original one tuple when the texts agree; the CSV writes
+    its JSON once and uses it for both cells (by the tuple's id: rows that only hold equal
+    tuples, or other lists, get their own)."""
+    from pipeline.rows import evolve
+
+    shared = ("太平洋", "联盟")
+    rows = [evolve(ROWS[0], tokens=shared, tokens_original=shared),
+            evolve(ROWS[0], tokens=("a",), tokens_original=("b",)),
+            evolve(ROWS[0], tokens=shared, tokens_original=("太平洋", "聯盟"))]
+    out = OutputWriter(tmp_path)
+    writer = PartWriter(out.tmp, 0)
+    writer.add("paragraphs", rows)
+    writer.close()
+    out.commit({})
+    with open(tmp_path / "csv/paragraphs.csv", encoding="utf-8-sig", newline="") as f:
+        cells = [(r["tokens"], r["tokens_original"]) for r in csv.DictReader(f)]
+    assert cells == [('["太平洋", "联盟"]', '["太平洋", "联盟"]'), ('["a"]', '["b"]'),
+                     ('["太平洋", "联盟"]', '["太平洋", "聯盟"]')]
+
+
 def test_wide_tables_are_csv_with_a_bom(tmp_path):
     out = OutputWriter(tmp_path)
     writer = PartWriter(out.tmp, 0)
@@ -170,6 +191,23 @@ def test_arrays_are_what_pa_array_makes_or_refuses(case):
         a, b = ours.to_pylist(), theirs.to_pylist()
         assert ours.type == theirs.type and len(a) == len(b), (values, ours, theirs)
         assert all(x == y or x != x and y != y for x, y in zip(a, b)), (values, a, b)  # NaN is NaN
+
+
+# Long enough columns for the join-and-split path (arrays._JOIN_FROM), with its separator inside
+# some values (then the builder's path), empty strings and empty lists.
+_JOINABLE = st.text(alphabet=st.one_of(st.characters(), st.just(arrays.SEP)), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(
+    st.tuples(st.just(pa.string()), st.lists(st.one_of(st.none(), _JOINABLE), max_size=90)),
+    st.tuples(st.just(pa.list_(pa.string())), st.lists(st.one_of(
+        st.none(), st.lists(_JOINABLE, max_size=5), st.lists(_JOINABLE, max_size=5).map(tuple)), max_size=40))))
+def test_joined_strings_are_what_pa_array_makes(case):
+    type_, values = case
+    ours, theirs = arrays.array(values, type_), pa.array(values, type_)
+    ours.validate(full=True)
+    assert ours.equals(theirs) and ours.to_pylist() == theirs.to_pylist()
 
 
 def test_a_run_never_imports_pandas_or_pkg_resources(tmp_path):
