@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from . import __version__, fragments, pagecache, shardcache
+from . import __version__, fragments, pagecache, pages, shardcache
 from .cache import dependency_versions
 from .executors import executor
 from .pagecache import CacheStats
@@ -133,7 +133,9 @@ class _Signals:
 
     def _interrupt(self, signum, frame):
         if not self.done:
-            raise Interrupted(signum)
+            stop = Interrupted(signum)
+            pages.STOPS.append(stop)  # for a page whose C code turns it into another exception
+            raise stop
 
     @contextmanager
     def finishing(self):
@@ -145,6 +147,7 @@ class _Signals:
             raise
 
     def __exit__(self, *exc):
+        pages.STOPS.clear()
         for sig, handler in self.saved.items():
             signal.signal(sig, handler)
 

@@ -302,6 +302,35 @@ def test_a_stop_inside_a_page_stops_the_run_not_just_the_page(monkeypatch):
         pages.process_page(RawPage("a.txt", "a", "plaintext", "一段文字。"), Options())
 
 
+def test_a_stop_inside_the_c_tokenizer_stops_the_run(tmp_path, monkeypatch):
+    """mwparserfromhell's C tokenizer turns an exception raised by a signal handler while it
+    runs into a ParserError ("C tokenizer exited with non-empty token stack"; 2 of 30 timed
+    stops in a tokenize loop came out so), which the page recorded as its parse-error, and the
+    --jobs 1 run went on to exit 0. The fake parse below does what the tokenizer does."""
+    from mwparserfromhell.parser import ParserError
+
+    from pipeline import pages
+    from pipeline.run import Interrupted
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(3):
+        (raw / f"p{i}.wiki").write_text(f"'''组织{i}'''是一个组织。\n", encoding="utf-8")
+    real = pages.parse
+
+    def parse(page):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # Python runs the run's handler right after this
+            return real(page)
+        except Interrupted:
+            raise ParserError("C tokenizer exited with non-empty token stack") from None
+
+    monkeypatch.setattr(pages, "parse", parse)
+    with pytest.raises(Interrupted):
+        run([raw], tmp_path / "out", quiet=True, cache_dir=None)
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
 def test_a_stop_while_outputs_are_renamed_into_place_lets_the_run_finish(tmp_path, monkeypatch):
     """Stopping between two of commit's renames left some tables of the new run beside some of
     the old one, under the old manifest."""
