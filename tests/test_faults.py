@@ -166,6 +166,31 @@ def test_an_unusable_cache_folder_runs_without_a_cache(tmp_path):
     assert list(errors.kind) == ["cache-unusable"]
 
 
+def test_a_cache_folder_holding_other_files_is_left_alone(tmp_path):
+    """`--cache` given a folder of the user's: a complete run deleted every file in its `packs/`
+    and every folder in its `shards/` that the cache did not point at, and replaced its
+    `index.sqlite` (moved aside as damaged, then deleted)."""
+    raw = _tiny_raw(tmp_path)
+    mine = tmp_path / "mine"
+    (mine / "packs").mkdir(parents=True)
+    (mine / "packs" / "notes.txt").write_text("my notes")
+    (mine / "shards" / "photos").mkdir(parents=True)
+    (mine / "shards" / "photos" / "a.jpg").write_bytes(b"\xff\xd8")
+    with sqlite3.connect(mine / "index.sqlite") as con:
+        con.execute("CREATE TABLE t (x)")
+    before = {p: p.read_bytes() for p in _all_files(mine)}
+    summary, errors = _good_run(raw, tmp_path / "out", mine)
+    assert summary.documents == 1
+    assert list(errors.kind) == ["cache-unusable"] and "did not write" in errors.message[0]
+    assert {p: p.read_bytes() for p in _all_files(mine)} == before
+    # The cache's own folder, from a run before, is used as ever (an older release's file too).
+    cache = tmp_path / "cache"
+    run([raw], tmp_path / "out1", cache_dir=cache, quiet=True)
+    (cache / "documents.sqlite").write_bytes(b"")
+    summary, errors = _good_run(raw, tmp_path / "out2", cache)
+    assert errors.empty and summary.cache.unchanged == 1
+
+
 # -- 4. one run per folder; faults end in one line and leave nothing behind -------------------
 
 def _tiny_raw(tmp_path: Path) -> Path:
