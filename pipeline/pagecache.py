@@ -338,25 +338,30 @@ def _rebuild(folder: Path, entries, keep_old: bool) -> tuple[int, int]:
     tmp = folder / f".{INDEX}.tmp-{os.getpid()}"
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp.resolve().as_uri(), uri=True, isolation_level=None)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("BEGIN")
-    db.execute("CREATE TABLE pages (doc_id TEXT PRIMARY KEY, key TEXT, pack TEXT, offset INTEGER, "
-               "length INTEGER)")
-    added = db.executemany("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)", entries).rowcount
-    removed = 0
-    old = folder / INDEX
-    if _open_index(old) is not None:
-        db.execute("ATTACH DATABASE ? AS old", (_ro(old),))
-        if keep_old:
-            db.execute("INSERT OR IGNORE INTO pages SELECT * FROM old.pages")
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("BEGIN")
+        db.execute("CREATE TABLE pages (doc_id TEXT PRIMARY KEY, key TEXT, pack TEXT, offset INTEGER, "
+                   "length INTEGER)")
+        added = db.executemany("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)", entries).rowcount
+        removed = 0
+        old = folder / INDEX
+        if _open_index(old) is not None:
+            db.execute("ATTACH DATABASE ? AS old", (_ro(old),))
+            if keep_old:
+                db.execute("INSERT OR IGNORE INTO pages SELECT * FROM old.pages")
+            else:
+                removed = db.execute("SELECT count(*) FROM old.pages WHERE doc_id NOT IN "
+                                     "(SELECT doc_id FROM main.pages)").fetchone()[0]
+            db.execute("COMMIT")
+            db.execute("DETACH DATABASE old")
         else:
-            removed = db.execute("SELECT count(*) FROM old.pages WHERE doc_id NOT IN "
-                                 "(SELECT doc_id FROM main.pages)").fetchone()[0]
-        db.execute("COMMIT")
-        db.execute("DETACH DATABASE old")
-    else:
-        db.execute("COMMIT")
-    db.close()
-    os.replace(tmp, old)
+            db.execute("COMMIT")
+        db.close()
+        os.replace(tmp, old)
+    except BaseException:  # a stop, a full disk: the old index stays, the half-written one goes
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise
     return added, removed

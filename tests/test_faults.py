@@ -166,6 +166,25 @@ def test_an_unusable_cache_folder_runs_without_a_cache(tmp_path):
     assert list(errors.kind) == ["cache-unusable"]
 
 
+@pytest.mark.parametrize("fault", [KeyboardInterrupt, sqlite3.OperationalError])
+def test_a_fault_while_the_cache_index_is_written_leaves_no_temporary_file(tmp_path, fault):
+    """The index is written to `.index.sqlite.tmp-<pid>` and renamed: a stop or a full disk
+    ("database or disk is full") in between left that file, as large as the index, and no run
+    ever removed it (each removes only its own pid's)."""
+    raw, cache = _tiny_raw(tmp_path), tmp_path / "cache"
+    run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
+    index = (cache / "index.sqlite").read_bytes()
+
+    def entries():
+        yield ("b", "key", "pack", 0, 1)
+        raise fault("database or disk is full")
+
+    with pytest.raises(fault):  # as pagecache.commit calls it, with this run's entries
+        pagecache._rebuild(cache, entries(), keep_old=False)
+    assert sorted(p.name for p in cache.iterdir()) == ["fragments", "index.sqlite", "packs", "shards"]
+    assert (cache / "index.sqlite").read_bytes() == index
+
+
 def test_a_cache_folder_holding_other_files_is_left_alone(tmp_path):
     """`--cache` given a folder of the user's: a complete run deleted every file in its `packs/`
     and every folder in its `shards/` that the cache did not point at, and replaced its
