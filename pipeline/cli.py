@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import signal
 import sys
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     from .neardup import NearOptions
     from .outdir import OutputConflict
     from .run import Interrupted, Options, run
+    from .write import STDIN_SPOOL
 
     if args.scheduler and args.engine != "dask":
         print("pipeline: --scheduler needs --engine dask", file=sys.stderr)
@@ -164,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     spool = None
     try:
         if Path("-") in paths:
-            spool = Path(tempfile.mkdtemp(prefix=".stdin-", dir=args.out))
+            # Named by this process: a run removes the copies of processes that are gone (write.py).
+            spool = Path(tempfile.mkdtemp(prefix=f"{STDIN_SPOOL}{os.getpid()}-", dir=args.out))
             paths = [_spool_stdin(spool / "stdin", args.quiet, Interrupted) if p == Path("-") else p
                      for p in paths]
         summary = run(paths, args.out, options, quiet=args.quiet,
