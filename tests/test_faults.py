@@ -479,6 +479,22 @@ def test_files_the_tool_did_not_write_are_never_removed(tmp_path, mine):
     assert (out / mine).read_text() == "mine"
 
 
+def test_own_files_named_like_temporary_ones_are_never_removed(tmp_path):
+    """A run removes a killed run's temporary folders (`.tmp-<pid>`, `.old-<output>-<pid>`); it
+    removed every folder starting `.tmp-` or `.old-`, such as the user's own `.old-drafts/`."""
+    raw, out = _tiny_raw(tmp_path), tmp_path / "out"
+    out.mkdir()
+    for mine in (".tmp-scratch", ".old-drafts"):
+        (out / mine).mkdir()
+        (out / mine / "notes.txt").write_text("mine")
+    for killed in (".tmp-4242", ".old-csv-4242"):
+        (out / killed).mkdir()
+        (out / killed / "part-00000.csv").write_text("x")
+    run([raw], out, quiet=True, cache_dir=None)
+    assert sorted(p.name for p in out.glob(".[to][ml][pd]-*")) == [".old-drafts", ".tmp-scratch"]
+    assert (out / ".old-drafts" / "notes.txt").read_text() == "mine"
+
+
 def test_an_output_folder_of_an_older_version_is_ours(tmp_path):
     """A manifest written before it listed its files still vouches for the fixed names."""
     raw, out = _tiny_raw(tmp_path), tmp_path / "out"
