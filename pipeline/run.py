@@ -169,26 +169,22 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
          jobs: int, engine: str, scheduler: str | None, started: float, finishing) -> Summary:
     planned = plan(files, skipped)
     writer = OutputWriter(out)
-    try:
+    runner = None
+    try:  # from here on, any way out of the run removes its temporary folder (below)
         cache_dir, notes = pagecache.prepare(cache_dir)
         if cache_dir is not None:  # pages' finished rows (fragments.py), kept the same way
             notes += pagecache.prepare(fragments.folder(cache_dir))[1]
-    except BaseException:
-        writer.abort()
-        raise
-    # Folders that could not be listed and the cache's own problems: rows of the first shard's errors.
-    notes = [*unlisted, *notes]
-    if notes and planned.shards:
-        planned.shards[0] = replace(planned.shards[0], notes=tuple(notes) + planned.shards[0].notes)
-    # Absolute paths: a worker on another machine does not share this process's working folder.
-    job = Job(options, writer.tmp.absolute() / "work", cache_dir.absolute() if cache_dir else None,
-              run_id=f"{time.time_ns():x}-{os.getpid()}",
-              isolate=engine != "local")  # Dask runs tasks on threads: pages go to a child process
-    summary = Summary(skipped_files=planned.skipped)
-    progress = Progress(total_bytes=sum(_size(f.path) for f in files), total_files=len(planned.shards),
-                        quiet=quiet)
-    runner = None
-    try:
+        # Folders that could not be listed and the cache's own problems: rows of the first shard's errors.
+        notes = [*unlisted, *notes]
+        if notes and planned.shards:
+            planned.shards[0] = replace(planned.shards[0], notes=tuple(notes) + planned.shards[0].notes)
+        # Absolute paths: a worker on another machine does not share this process's working folder.
+        job = Job(options, writer.tmp.absolute() / "work", cache_dir.absolute() if cache_dir else None,
+                  run_id=f"{time.time_ns():x}-{os.getpid()}",
+                  isolate=engine != "local")  # Dask runs tasks on threads: pages go to a child process
+        summary = Summary(skipped_files=planned.skipped)
+        progress = Progress(total_bytes=sum(_size(f.path) for f in files), total_files=len(planned.shards),
+                            quiet=quiet)
         shard_jobs = jobs
         if engine == "local" and 1 < jobs and len(planned.shards) < jobs:
             # Too few shards to spread (a plain .xml.bz2 dump is one): the shards run here one

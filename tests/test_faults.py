@@ -375,6 +375,26 @@ def test_a_stop_inside_the_c_tokenizer_stops_the_run(tmp_path, monkeypatch):
     assert not (tmp_path / "out" / "manifest.json").exists()
 
 
+def test_a_stop_just_after_the_output_folder_is_taken_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    """Between taking the output folder (its lock and `.tmp-<pid>/`) and the stage loop, a
+    stop (here while the progress bar is set up, which stats every input file) skipped the
+    handler that removes the temporary folder."""
+    from pipeline import run as run_module
+    from pipeline.run import Interrupted
+
+    raw = _tiny_raw(tmp_path)
+
+    def progress(**kw):
+        os.kill(os.getpid(), signal.SIGTERM)  # Python runs the run's handler right after this
+        raise AssertionError("not stopped")
+
+    monkeypatch.setattr(run_module, "Progress", progress)
+    with pytest.raises(Interrupted):
+        run([raw], tmp_path / "out", quiet=True)
+    assert not list((tmp_path / "out").glob(".tmp-*"))
+    Lock(tmp_path / "out").release()  # and the folder is free
+
+
 def test_a_stop_while_outputs_are_renamed_into_place_lets_the_run_finish(tmp_path, monkeypatch):
     """Stopping between two of commit's renames left some tables of the new run beside some of
     the old one, under the old manifest."""
