@@ -155,12 +155,12 @@ class _Signals:
 def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool = False,
         cache_dir: Path | None = None, jobs: int = 1, engine: str = "local",
         scheduler: str | None = None) -> Summary:
-    # An output or cache folder inside an input folder holds last run's outputs, not inputs.
-    files, skipped, unlisted = discover(paths, {out: "the output folder", cache_dir: "the cache folder"})
-    if not files:
-        raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
-    started = time.time()
-    with _Signals() as signals:
+    with _Signals() as signals:  # listing a large tree takes a while: a stop then is one line too
+        # An output or cache folder inside an input folder holds last run's outputs, not inputs.
+        files, skipped, unlisted = discover(paths, {out: "the output folder", cache_dir: "the cache folder"})
+        if not files:
+            raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
+        started = time.time()
         return _run(files, skipped, unlisted, out, options, quiet, cache_dir, jobs, engine, scheduler,
                     started, signals.finishing)
 

@@ -423,6 +423,21 @@ def test_a_stop_while_outputs_are_renamed_into_place_lets_the_run_finish(tmp_pat
     assert not list((tmp_path / "out").glob(".tmp-*"))
 
 
+def test_sigterm_while_the_inputs_are_listed_says_one_line(tmp_path):
+    """The run's SIGTERM handler was installed after the inputs were listed (a large tree on
+    shared storage takes a while): a SIGTERM then killed the process with no line at all, and
+    a `--raw -` run's copy of standard input stayed in --out."""
+    raw = _tiny_raw(tmp_path)
+    code = ("import os, signal, sys\nfrom pipeline import cli, run\nreal = run.discover\n"
+            "def discover(*a, **kw):\n    os.kill(os.getpid(), signal.SIGTERM)\n    return real(*a, **kw)\n"
+            f"run.discover = discover\nsys.exit(cli.main(['run', '--raw', {str(raw)!r}, '--out', "
+            f"{str(tmp_path / 'out')!r}, '--quiet']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)
+    assert proc.stderr.strip().count("\n") == 0 and "stopped by SIGTERM" in proc.stderr, proc.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigterm_stops_a_one_job_run_in_the_middle_of_its_pages(tmp_path):
     _pages(tmp_path / "raw", 1500)
