@@ -30,7 +30,8 @@ EXIT_CODES = """exit codes:
   0  the run finished (problems met on the way are rows of errors.parquet)
   1  --strict was given and problems were recorded
   2  the run could not happen: a bad option value, no inputs, an unwritable output folder or a
-     full disk, another run writing to the same --out, files there the tool did not write
+     full disk, another run writing to the same --out, files there the tool did not write, a
+     --scheduler that cannot be reached
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM; the previous outputs are untouched"""
 STDIN_CHUNK = 1 << 20
 
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import sqlite3
 
+    from .executors import Unreachable
     from .neardup import NearOptions
     from .outdir import OutputConflict
     from .run import Interrupted, Options, run
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
-    except OutputConflict as e:
+    except (OutputConflict, Unreachable) as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
     except (OSError, sqlite3.Error) as e:  # a full disk shows up in SQLite's scratch files too

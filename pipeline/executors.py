@@ -36,6 +36,10 @@ QUIET = {
 }
 
 
+class Unreachable(Exception):
+    """The Dask scheduler given with --scheduler cannot be reached (the CLI's one line, exit 2)."""
+
+
 class Local:
     name = "local"
 
@@ -108,7 +112,10 @@ class Dask:
         self.cluster = None
         self.futures: list = []
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler)
+            except OSError as e:  # distributed's time-out and refusals: not our output folder's fault
+                raise Unreachable(f"cannot reach the Dask scheduler {scheduler}: {e}") from None
         else:
             # Not daemonic: a map task runs its shard in a child process (shardmap.py), and
             # multiprocessing refuses children to daemonic processes. Forked, not spawned: a

@@ -120,6 +120,19 @@ def test_a_killed_runs_copy_of_standard_input_is_removed_by_the_next_run(tmp_pat
     assert list(pipeline.load(str(out), ["documents"])["documents"]["source"]) == ["stdin"]
 
 
+def test_a_scheduler_that_cannot_be_reached_is_one_line_naming_it(tmp_path, capsys):
+    """Dask's connection time-out is an OSError, which the CLI reported as "cannot write output
+    OUT: Timed out trying to connect …", blaming the output folder."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = cli.main(["run", "--raw", str(SEEDS), "--out", str(tmp_path / "o"), "--quiet",
+                         "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("pipeline: cannot run: cannot reach the Dask scheduler tcp://127.0.0.1:9"), err
+
+
 def test_raw_dash_from_a_terminal_is_refused(tmp_path, monkeypatch, capsys):
     class Terminal(io.TextIOWrapper):
         def isatty(self):
