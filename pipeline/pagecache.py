@@ -81,6 +81,21 @@ def _open_index(path: Path) -> sqlite3.Connection | None:
         return None
 
 
+def _sound(path: Path) -> bool:
+    """Whether the index reads, all of it: `_open_index` reads its first row only, and an index
+    damaged further on ("database disk image is malformed") failed a run's first full scan,
+    which switched the cache off on every run, or its lookups, each a miss with no row."""
+    db = _open_index(path)
+    if db is None:
+        return False
+    try:
+        return db.execute("PRAGMA quick_check").fetchall() == [("ok",)]  # every page, in one read
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
+
+
 class ShardCache:
     """A map task's view of the cache: read the index and old packs, append to its own pack."""
 
@@ -250,7 +265,7 @@ def prepare(folder: Path | None) -> tuple[Path | None, list[Problem]]:
                                   "without a cache, which would delete some of them")]
         (folder / PACKS).mkdir(parents=True, exist_ok=True)
         index = folder / INDEX
-        if index.exists() and _open_index(index) is None:
+        if index.exists() and not _sound(index):
             os.replace(index, folder / f"{INDEX}.damaged")
             problems.append(Problem(str(index), None, "cache", "cache-corrupt",
                                     f"{index}: the cache index was unreadable: rebuilt from the packs"))

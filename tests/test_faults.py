@@ -124,8 +124,11 @@ def _good_run(raw: Path, out: Path, cache: Path):
     return summary, errors
 
 
-@pytest.mark.parametrize("damage", ["garbled", "truncated", "bad-blob"])
+@pytest.mark.parametrize("damage", ["garbled", "truncated", "damaged-inside", "bad-blob"])
 def test_a_damaged_cache_is_detected_and_rebuilt(tmp_path, damage):
+    """damaged-inside: the index's first page (its schema, a first row) reads, the rest does
+    not ("database disk image is malformed"): the cache was switched off on every later run,
+    never rebuilt."""
     raw, cache = tmp_path / "raw", tmp_path / "cache"
     raw.mkdir()
     for i in range(30):
@@ -137,6 +140,12 @@ def test_a_damaged_cache_is_detected_and_rebuilt(tmp_path, damage):
     elif damage == "truncated":
         data = db.read_bytes()
         db.write_bytes(data[: len(data) // 3])
+    elif damage == "damaged-inside":  # rows of pages gone from the inputs behind this run's
+        with sqlite3.connect(db) as con:
+            con.executemany("INSERT INTO pages VALUES (?, ?, 'gone', 0, 1)",
+                            [(f"gone/{i:05d}", "0" * 64) for i in range(2000)])
+        data = db.read_bytes()
+        db.write_bytes(data[: len(data) // 2] + os.urandom(len(data) - len(data) // 2))
     else:
         with sqlite3.connect(db) as con:
             pack, offset, length = con.execute(
