@@ -1,9 +1,10 @@
 """Executors: run a stage's function over shards, results in shard order. Stages never know which.
 
 - `Local` (`--engine local`, the default): a bounded pool of `jobs` forked processes (jobs <= 1:
-  this process). A task whose process dies (a page crashing C code, the OOM killer) is run again
-  with `retry_args` (for the map stage: pages isolated in a child, so the page becomes a
-  `worker-crash` row); the tasks that died with it run again as they were. Never imports Dask.
+  this process). A task whose process dies (a page crashing C code, the OOM killer) is run once
+  more, with `retry_args` if given (for the map stage: pages isolated in a child, so the page
+  becomes a `worker-crash` row), else as it was, as Dask reruns a dead worker's tasks; the tasks
+  that died with it run again as they were. Never imports Dask.
 - `Dask` (`--engine dask`): `dask.distributed`; `--scheduler ADDRESS` joins a running cluster,
   otherwise a LocalCluster of `jobs` worker processes with one thread each. Dask reruns the
   tasks of a worker that dies; every task writes files named by its shard, so a rerun overwrites
@@ -69,13 +70,10 @@ class Local:
             try:
                 return future.result()
             except BrokenProcessPool:
-                if retry_args is None:
-                    raise
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = self._new_pool()
+                self._renew()
                 for i, (other, _) in enumerate(pending):  # they died with the pool: run them again
                     pending[i] = (other, self.pool.submit(fn, other, *args))
-                return self.pool.submit(fn, item, *retry_args).result()
+                return self.pool.submit(fn, item, *(args if retry_args is None else retry_args)).result()
 
         for item in items:
             pending.append((item, self.pool.submit(fn, item, *args)))
@@ -91,7 +89,16 @@ class Local:
             return fn(*args)
         if self.pool is None:
             self.pool = self._new_pool()
-        return self.pool.submit(fn, *args).result()
+        try:
+            return self.pool.submit(fn, *args).result()
+        except BrokenProcessPool:  # its process died: once more, as map does
+            self._renew()
+            return self.pool.submit(fn, *args).result()
+
+    def _renew(self) -> None:
+        """A fresh pool for one whose process died (the others are stopped with it)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new_pool()
 
     def close(self, abort: bool = False) -> None:
         if self.pool is not None:
