@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from .parallel import _pool, _terminate
 
@@ -112,7 +113,7 @@ class Local:
 class Dask:
     name = "dask"
 
-    def __init__(self, jobs: int = 1, scheduler: str | None = None):
+    def __init__(self, jobs: int = 1, scheduler: str | None = None, scratch: Path | None = None):
         import dask
         from dask.distributed import Client, LocalCluster
 
@@ -129,8 +130,11 @@ class Dask:
             # spawned worker imports everything and loads the dictionaries again (about 2.5 s
             # of wall and CPU per run on 2 workers, measured on the seed pages), a forked one
             # starts warm; daskworker.py resets what it inherits (signal handlers).
+            # The scheduler's and workers' folders (and Dask's lock files, which stay) go under
+            # `scratch`, not the system's temporary folder: a run writes nothing outside --out.
             dask.config.set({"distributed.worker.daemon": False,
-                             "distributed.worker.multiprocessing-method": "fork", **QUIET})
+                             "distributed.worker.multiprocessing-method": "fork", **QUIET,
+                             **({"temporary-directory": str(scratch)} if scratch else {})})
             # No dashboard; the scheduler's HTTP server (health checks) still starts, on a free
             # port: on its default 8787 a second run at the same time printed a warning.
             self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
@@ -158,9 +162,10 @@ class Dask:
             self.cluster.close()
 
 
-def executor(engine: str, jobs: int, scheduler: str | None = None):
+def executor(engine: str, jobs: int, scheduler: str | None = None, scratch: Path | None = None):
+    """`scratch`: a folder the run's own Dask cluster may use (removed by the caller, after close)."""
     if engine == "local":
         return Local(jobs)
     if engine == "dask":
-        return Dask(jobs, scheduler)
+        return Dask(jobs, scheduler, scratch)
     raise ValueError(f"unknown engine {engine!r} (local or dask)")

@@ -190,7 +190,7 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             # Too few shards to spread (a plain .xml.bz2 dump is one): the shards run here one
             # after the other, each spreading its pages over `jobs` processes, as before sharding.
             shard_jobs, job = 1, replace(job, page_jobs=jobs)
-        runner = executor(engine, shard_jobs, scheduler)
+        runner = executor(engine, shard_jobs, scheduler, scratch=writer.tmp.absolute() / "dask")
         # jieba's dictionary is loaded by the first page that needs it (tokens.initialise), so a
         # rerun that processes no page never loads it.
         shards = planned.shards
@@ -216,6 +216,8 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             skipped_ns.update(final.skipped_ns)
             counts.update(final.counts)
         progress.close()
+        runner.close()  # before commit removes the temporary folder, its Dask workers' folders too
+        runner = None
         keep = shardcache.commit(cache_dir, infos)
         summary.cache.removed = pagecache.commit(cache_dir, [job.work / f"{s.name}.cache" for s in shards], keep)
         pagecache.commit(fragments.folder(cache_dir),

@@ -493,21 +493,28 @@ def test_workers_die_with_a_sigkilled_run(tmp_path, engine):
     assert not [w for w in workers if _alive(w)]
 
 
-@pytest.mark.parametrize("dictionary_cache", ["installed", "missing"])
-def test_a_run_writes_nothing_in_the_temporary_folder(tmp_path, dictionary_cache):
+@pytest.mark.parametrize("dictionary_cache, engine", [("installed", "local"), ("missing", "local"),
+                                                     ("installed", "dask")])
+def test_a_run_writes_nothing_in_the_temporary_folder(tmp_path, dictionary_cache, engine):
     """jieba writes its dictionary cache to the temporary folder (/tmp/jieba.cache) when it
-    finds none; the pipeline reads the one make setup left in .venv, or builds it in memory."""
+    finds none; the pipeline reads the one make setup left in .venv, or builds it in memory.
+    The run's own Dask cluster put its workers' folders and two lock files, left behind, in
+    `dask-scratch-space/` there; they go under the run's temporary folder in --out now."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
     tmp, out = tmp_path / "tmp", tmp_path / "out"
     tmp.mkdir()
     code = ("import sys; from pathlib import Path; from pipeline import tokens, cli\n"
             + ("tokens.dictionary_cache = lambda: Path('/nonexistent/jieba.cache')\n"
                if dictionary_cache == "missing" else "")
-            + f"sys.exit(cli.main(['run', '--raw', 'tests/data/seeds', '--out', {str(out)!r}, '--quiet']))")
+            + f"sys.exit(cli.main(['run', '--raw', 'tests/data/seeds', '--out', {str(out)!r}, '--quiet', "
+            f"'--engine', {engine!r}]))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "TMPDIR": str(tmp)})
     assert proc.returncode == 0, proc.stderr
     assert list(tmp.iterdir()) == []
     assert (out / "csv" / "paragraphs.csv").stat().st_size > 0
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]
 
 
 # -- 6. the user's own files in --out ---------------------------------------------------------
