@@ -117,7 +117,7 @@ class Dask:
         import dask
         from dask.distributed import Client, LocalCluster
 
-        self.cluster = None
+        self.cluster = self.scratch = None
         self.futures: list = []
         if scheduler:
             try:
@@ -130,11 +130,12 @@ class Dask:
             # spawned worker imports everything and loads the dictionaries again (about 2.5 s
             # of wall and CPU per run on 2 workers, measured on the seed pages), a forked one
             # starts warm; daskworker.py resets what it inherits (signal handlers).
+            dask.config.set({"distributed.worker.daemon": False,
+                             "distributed.worker.multiprocessing-method": "fork", **QUIET})
             # The scheduler's and workers' folders (and Dask's lock files, which stay) go under
             # `scratch`, not the system's temporary folder: a run writes nothing outside --out.
-            dask.config.set({"distributed.worker.daemon": False,
-                             "distributed.worker.multiprocessing-method": "fork", **QUIET,
-                             **({"temporary-directory": str(scratch)} if scratch else {})})
+            # Given back at close: the folder goes with the run.
+            self.scratch = dask.config.set({"temporary-directory": str(scratch)}) if scratch else None
             # No dashboard; the scheduler's HTTP server (health checks) still starts, on a free
             # port: on its default 8787 a second run at the same time printed a warning.
             self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
@@ -160,6 +161,8 @@ class Dask:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self.scratch is not None:
+            self.scratch.__exit__(None, None, None)
 
 
 def executor(engine: str, jobs: int, scheduler: str | None = None, scratch: Path | None = None):

@@ -517,6 +517,17 @@ def test_a_run_writes_nothing_in_the_temporary_folder(tmp_path, dictionary_cache
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]
 
 
+def test_a_dask_run_gives_dask_its_temporary_folder_setting_back(tmp_path):
+    """The run points Dask's temporary-directory into its own temporary folder, which it then
+    removes: left set, Dask work the caller does later in the same process (a notebook) wrote
+    there, inside the old run's --out."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    before = dask.config.get("temporary-directory", None)
+    run([ROOT / "tests/data/seeds"], tmp_path / "out", quiet=True, engine="dask", cache_dir=None)
+    assert dask.config.get("temporary-directory", None) == before
+
+
 # -- 6. the user's own files in --out ---------------------------------------------------------
 
 @pytest.mark.parametrize("mine", ["csv/my_notes.txt", "tables/analysis.xlsx", "documents.parquet"])
