@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import signal
 import sys
@@ -29,7 +30,8 @@ EXIT_CODES = """exit codes:
   0  the run finished (problems met on the way are rows of errors.parquet)
   1  --strict was given and problems were recorded
   2  the run could not happen: a bad option value, no inputs, an unwritable output folder or a
-     full disk, another run writing to the same --out, files there the tool did not write
+     full disk, another run writing to the same --out, files there the tool did not write, a
+     --scheduler that cannot be reached
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM; the previous outputs are untouched"""
 STDIN_CHUNK = 1 << 20
 
@@ -134,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import sqlite3
 
+    from .executors import Unreachable
     from .neardup import NearOptions
     from .outdir import OutputConflict
     from .run import Interrupted, Options, run
+    from .write import STDIN_SPOOL
 
     if args.scheduler and args.engine != "dask":
         print("pipeline: --scheduler needs --engine dask", file=sys.stderr)
@@ -164,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     spool = None
     try:
         if Path("-") in paths:
-            spool = Path(tempfile.mkdtemp(prefix=".stdin-", dir=args.out))
+            # Named by this process: a run removes the copies of processes that are gone (write.py).
+            spool = Path(tempfile.mkdtemp(prefix=f"{STDIN_SPOOL}{os.getpid()}-", dir=args.out))
             paths = [_spool_stdin(spool / "stdin", args.quiet, Interrupted) if p == Path("-") else p
                      for p in paths]
         summary = run(paths, args.out, options, quiet=args.quiet,
@@ -173,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
-    except OutputConflict as e:
+    except (OutputConflict, Unreachable) as e:
         print(f"pipeline: cannot run: {e}", file=sys.stderr)
         return 2
     except (OSError, sqlite3.Error) as e:  # a full disk shows up in SQLite's scratch files too

@@ -1,9 +1,10 @@
 """Executors: run a stage's function over shards, results in shard order. Stages never know which.
 
 - `Local` (`--engine local`, the default): a bounded pool of `jobs` forked processes (jobs <= 1:
-  this process). A task whose process dies (a page crashing C code, the OOM killer) is run again
-  with `retry_args` (for the map stage: pages isolated in a child, so the page becomes a
-  `worker-crash` row); the tasks that died with it run again as they were. Never imports Dask.
+  this process). A task whose process dies (a page crashing C code, the OOM killer) is run once
+  more, with `retry_args` if given (for the map stage: pages isolated in a child, so the page
+  becomes a `worker-crash` row), else as it was, as Dask reruns a dead worker's tasks; the tasks
+  that died with it run again as they were. Never imports Dask.
 - `Dask` (`--engine dask`): `dask.distributed`; `--scheduler ADDRESS` joins a running cluster,
   otherwise a LocalCluster of `jobs` worker processes with one thread each. Dask reruns the
   tasks of a worker that dies; every task writes files named by its shard, so a rerun overwrites
@@ -19,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from .parallel import _pool, _terminate
 
@@ -34,6 +36,10 @@ QUIET = {
     "distributed.worker.memory.monitor-interval": "1s",  # RSS polled by each nanny and worker (default 100 ms)
     "distributed.admin.system-monitor.interval": "5s",  # host CPU, disk and network counters (dashboard)
 }
+
+
+class Unreachable(Exception):
+    """The Dask scheduler given with --scheduler cannot be reached (the CLI's one line, exit 2)."""
 
 
 class Local:
@@ -65,13 +71,10 @@ class Local:
             try:
                 return future.result()
             except BrokenProcessPool:
-                if retry_args is None:
-                    raise
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = self._new_pool()
+                self._renew()
                 for i, (other, _) in enumerate(pending):  # they died with the pool: run them again
                     pending[i] = (other, self.pool.submit(fn, other, *args))
-                return self.pool.submit(fn, item, *retry_args).result()
+                return self.pool.submit(fn, item, *(args if retry_args is None else retry_args)).result()
 
         for item in items:
             pending.append((item, self.pool.submit(fn, item, *args)))
@@ -87,7 +90,16 @@ class Local:
             return fn(*args)
         if self.pool is None:
             self.pool = self._new_pool()
-        return self.pool.submit(fn, *args).result()
+        try:
+            return self.pool.submit(fn, *args).result()
+        except BrokenProcessPool:  # its process died: once more, as map does
+            self._renew()
+            return self.pool.submit(fn, *args).result()
+
+    def _renew(self) -> None:
+        """A fresh pool for one whose process died (the others are stopped with it)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new_pool()
 
     def close(self, abort: bool = False) -> None:
         if self.pool is not None:
@@ -101,14 +113,17 @@ class Local:
 class Dask:
     name = "dask"
 
-    def __init__(self, jobs: int = 1, scheduler: str | None = None):
+    def __init__(self, jobs: int = 1, scheduler: str | None = None, scratch: Path | None = None):
         import dask
         from dask.distributed import Client, LocalCluster
 
-        self.cluster = None
+        self.cluster = self.scratch = None
         self.futures: list = []
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler)
+            except OSError as e:  # distributed's time-out and refusals: not our output folder's fault
+                raise Unreachable(f"cannot reach the Dask scheduler {scheduler}: {e}") from None
         else:
             # Not daemonic: a map task runs its shard in a child process (shardmap.py), and
             # multiprocessing refuses children to daemonic processes. Forked, not spawned: a
@@ -117,6 +132,10 @@ class Dask:
             # starts warm; daskworker.py resets what it inherits (signal handlers).
             dask.config.set({"distributed.worker.daemon": False,
                              "distributed.worker.multiprocessing-method": "fork", **QUIET})
+            # The scheduler's and workers' folders (and Dask's lock files, which stay) go under
+            # `scratch`, not the system's temporary folder: a run writes nothing outside --out.
+            # Given back at close: the folder goes with the run.
+            self.scratch = dask.config.set({"temporary-directory": str(scratch)}) if scratch else None
             # No dashboard; the scheduler's HTTP server (health checks) still starts, on a free
             # port: on its default 8787 a second run at the same time printed a warning.
             self.cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
@@ -142,11 +161,14 @@ class Dask:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self.scratch is not None:
+            self.scratch.__exit__(None, None, None)
 
 
-def executor(engine: str, jobs: int, scheduler: str | None = None):
+def executor(engine: str, jobs: int, scheduler: str | None = None, scratch: Path | None = None):
+    """`scratch`: a folder the run's own Dask cluster may use (removed by the caller, after close)."""
     if engine == "local":
         return Local(jobs)
     if engine == "dask":
-        return Dask(jobs, scheduler)
+        return Dask(jobs, scheduler, scratch)
     raise ValueError(f"unknown engine {engine!r} (local or dask)")

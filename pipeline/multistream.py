@@ -20,6 +20,9 @@ from pathlib import Path
 DUMP_SUFFIX = "-multistream.xml.bz2"
 INDEX_SUFFIX = "-multistream-index.txt.bz2"
 # The index's offsets: `offset:page_id:title` (titles may hold colons, so split twice at most).
+# A line longer than this (a title is at most 255 bytes) is damage, or a decompression bomb
+# that would otherwise be read whole as one line.
+MAX_LINE = 64 * 1024
 
 
 def is_index(name: str) -> bool:
@@ -43,7 +46,9 @@ def stream_offsets(index: Path) -> list[int]:
     opener = bz2.open if index.name.endswith(".bz2") else open
     offsets: set[int] = set()
     with opener(index, "rb") as f:
-        for n, line in enumerate(f, 1):
+        for n, line in enumerate(iter(lambda: f.readline(MAX_LINE), b""), 1):
+            if len(line) == MAX_LINE and not line.endswith(b"\n"):
+                raise ValueError(f"{index.name}: line {n} is longer than {MAX_LINE} bytes")
             head = line.split(b":", 1)[0].strip()
             if not line.strip():
                 continue

@@ -19,13 +19,15 @@ leave the index (`removed`) and packs nobody points at are deleted.
 
 A cache is disposable, so it never stops a run: an index that is not a readable SQLite file is
 moved aside and rebuilt, an entry that does not unpickle is a miss, a folder that cannot be
-written switches the cache off; each is a `cache-corrupt` or `cache-unusable` row in `errors`.
+written or that holds files a cache does not write (the user's own) switches the cache off; each
+is a `cache-corrupt` or `cache-unusable` row in `errors`.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import re
 import sqlite3
 import struct
 import time
@@ -41,6 +43,14 @@ INDEX = "index.sqlite"
 PACKS = "packs"
 FLUSH_EVERY = 50
 FLUSH_SECONDS = 5.0
+# What a cache folder may hold, as paths under it: this module's files, shardcache.py's `shards/`
+# and fragments.py's `fragments/` (the same layout again), and an older release's
+# `documents.sqlite`. Anything else is someone else's, and a run deletes the packs and stored
+# shards nobody points at: a folder holding anything else is not used (`prepare`).
+_OWN = re.compile(r"(fragments/)?(index\.sqlite(\.damaged)?|\.index\.sqlite\.tmp-\d+|packs"
+                  r"|packs/[^/]+\.(pack|entries))|fragments|shards|shards/([0-9a-f]{64}|\.tmp-[^/]+)"
+                  r"|documents\.sqlite(-journal|-wal|-shm)?")
+_WALK = ("packs", "shards", "fragments", "fragments/packs")  # the folders whose entries are checked
 
 
 @dataclass
@@ -69,6 +79,21 @@ def _open_index(path: Path) -> sqlite3.Connection | None:
         return db
     except sqlite3.Error:
         return None
+
+
+def _sound(path: Path) -> bool:
+    """Whether the index reads, all of it: `_open_index` reads its first row only, and an index
+    damaged further on ("database disk image is malformed") failed a run's first full scan,
+    which switched the cache off on every run, or its lookups, each a miss with no row."""
+    db = _open_index(path)
+    if db is None:
+        return False
+    try:
+        return db.execute("PRAGMA quick_check").fetchall() == [("ok",)]  # every page, in one read
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        db.close()
 
 
 class ShardCache:
@@ -232,9 +257,15 @@ def prepare(folder: Path | None) -> tuple[Path | None, list[Problem]]:
         return None, []
     problems = []
     try:
+        strangers = _strangers(folder)
+        if strangers:
+            shown = ", ".join(strangers[:3]) + (" …" if len(strangers) > 3 else "")
+            return None, [Problem(str(folder), None, "cache", "cache-unusable",
+                                  f"{folder}: holds files this tool did not write ({shown}); running "
+                                  "without a cache, which would delete some of them")]
         (folder / PACKS).mkdir(parents=True, exist_ok=True)
         index = folder / INDEX
-        if index.exists() and _open_index(index) is None:
+        if index.exists() and not _sound(index):
             os.replace(index, folder / f"{INDEX}.damaged")
             problems.append(Problem(str(index), None, "cache", "cache-corrupt",
                                     f"{index}: the cache index was unreadable: rebuilt from the packs"))
@@ -244,6 +275,20 @@ def prepare(folder: Path | None) -> tuple[Path | None, list[Problem]]:
         return None, [Problem(str(folder), None, "cache", "cache-unusable",
                               f"{folder}: cannot use the cache ({reason}); running without it")]
     return folder, problems
+
+
+def _strangers(folder: Path, rel: str = "") -> list[str]:
+    """What a cache folder holds that a cache does not write (see _OWN), as paths under it."""
+    out = []
+    if not (folder / rel).is_dir():
+        return out
+    for path in sorted((folder / rel).iterdir()):
+        name = f"{rel}{path.name}"
+        if not _OWN.fullmatch(name):
+            out.append(name)
+        elif name in _WALK and path.is_dir() and not path.is_symlink():
+            out += _strangers(folder, name + "/")
+    return out
 
 
 def _recover(folder: Path) -> int:
@@ -308,25 +353,30 @@ def _rebuild(folder: Path, entries, keep_old: bool) -> tuple[int, int]:
     tmp = folder / f".{INDEX}.tmp-{os.getpid()}"
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp.resolve().as_uri(), uri=True, isolation_level=None)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("BEGIN")
-    db.execute("CREATE TABLE pages (doc_id TEXT PRIMARY KEY, key TEXT, pack TEXT, offset INTEGER, "
-               "length INTEGER)")
-    added = db.executemany("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)", entries).rowcount
-    removed = 0
-    old = folder / INDEX
-    if _open_index(old) is not None:
-        db.execute("ATTACH DATABASE ? AS old", (_ro(old),))
-        if keep_old:
-            db.execute("INSERT OR IGNORE INTO pages SELECT * FROM old.pages")
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("BEGIN")
+        db.execute("CREATE TABLE pages (doc_id TEXT PRIMARY KEY, key TEXT, pack TEXT, offset INTEGER, "
+                   "length INTEGER)")
+        added = db.executemany("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)", entries).rowcount
+        removed = 0
+        old = folder / INDEX
+        if _open_index(old) is not None:
+            db.execute("ATTACH DATABASE ? AS old", (_ro(old),))
+            if keep_old:
+                db.execute("INSERT OR IGNORE INTO pages SELECT * FROM old.pages")
+            else:
+                removed = db.execute("SELECT count(*) FROM old.pages WHERE doc_id NOT IN "
+                                     "(SELECT doc_id FROM main.pages)").fetchone()[0]
+            db.execute("COMMIT")
+            db.execute("DETACH DATABASE old")
         else:
-            removed = db.execute("SELECT count(*) FROM old.pages WHERE doc_id NOT IN "
-                                 "(SELECT doc_id FROM main.pages)").fetchone()[0]
-        db.execute("COMMIT")
-        db.execute("DETACH DATABASE old")
-    else:
-        db.execute("COMMIT")
-    db.close()
-    os.replace(tmp, old)
+            db.execute("COMMIT")
+        db.close()
+        os.replace(tmp, old)
+    except BaseException:  # a stop, a full disk: the old index stays, the half-written one goes
+        db.close()
+        tmp.unlink(missing_ok=True)
+        raise
     return added, removed

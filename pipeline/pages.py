@@ -64,6 +64,12 @@ class PageTimeout(Exception):
     pass
 
 
+# The run's stop (run.Interrupted, raised by its SIGTERM/SIGINT handler) once it has been raised
+# in this process, set by run.py. Raised inside mwparserfromhell's C tokenizer it can come out as
+# a ParserError, as the page timer's can (_Alarm), and the page would record it as its failure.
+STOPS: list[BaseException] = []
+
+
 class _Alarm:
     """The page timer's signal handler. It remembers that it fired because the PageTimeout it
     raises does not always arrive as itself: raised inside mwparserfromhell's C tokenizer it can
@@ -101,6 +107,8 @@ def process_page(page: RawPage, options: Options):
         paragraphs, keys = page_keys(result.paragraphs, options.near)
         return evolve(result, paragraphs=paragraphs), doc.dropped_templates, keys
     except Exception as e:
+        if STOPS:  # the run's stop, turned into another exception on its way here
+            raise STOPS[0] from None
         if not (isinstance(e, PageTimeout) or alarm.fired):
             return _failed(page, stage, label, e)
         return Problem(page.source, page.doc_id, stage, "timeout",

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from . import __version__, fragments, pagecache, shardcache
+from . import __version__, fragments, pagecache, pages, shardcache
 from .cache import dependency_versions
 from .executors import executor
 from .pagecache import CacheStats
@@ -133,7 +133,9 @@ class _Signals:
 
     def _interrupt(self, signum, frame):
         if not self.done:
-            raise Interrupted(signum)
+            stop = Interrupted(signum)
+            pages.STOPS.append(stop)  # for a page whose C code turns it into another exception
+            raise stop
 
     @contextmanager
     def finishing(self):
@@ -145,6 +147,7 @@ class _Signals:
             raise
 
     def __exit__(self, *exc):
+        pages.STOPS.clear()
         for sig, handler in self.saved.items():
             signal.signal(sig, handler)
 
@@ -152,12 +155,12 @@ class _Signals:
 def run(paths: list[Path], out: Path, options: Options = Options(), quiet: bool = False,
         cache_dir: Path | None = None, jobs: int = 1, engine: str = "local",
         scheduler: str | None = None) -> Summary:
-    # An output or cache folder inside an input folder holds last run's outputs, not inputs.
-    files, skipped, unlisted = discover(paths, {out: "the output folder", cache_dir: "the cache folder"})
-    if not files:
-        raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
-    started = time.time()
-    with _Signals() as signals:
+    with _Signals() as signals:  # listing a large tree takes a while: a stop then is one line too
+        # An output or cache folder inside an input folder holds last run's outputs, not inputs.
+        files, skipped, unlisted = discover(paths, {out: "the output folder", cache_dir: "the cache folder"})
+        if not files:
+            raise FileNotFoundError("no input files under " + ", ".join(map(str, paths)))
+        started = time.time()
         return _run(files, skipped, unlisted, out, options, quiet, cache_dir, jobs, engine, scheduler,
                     started, signals.finishing)
 
@@ -166,32 +169,28 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
          jobs: int, engine: str, scheduler: str | None, started: float, finishing) -> Summary:
     planned = plan(files, skipped)
     writer = OutputWriter(out)
-    try:
+    runner = None
+    try:  # from here on, any way out of the run removes its temporary folder (below)
         cache_dir, notes = pagecache.prepare(cache_dir)
         if cache_dir is not None:  # pages' finished rows (fragments.py), kept the same way
             notes += pagecache.prepare(fragments.folder(cache_dir))[1]
-    except BaseException:
-        writer.abort()
-        raise
-    # Folders that could not be listed and the cache's own problems: rows of the first shard's errors.
-    notes = [*unlisted, *notes]
-    if notes and planned.shards:
-        planned.shards[0] = replace(planned.shards[0], notes=tuple(notes) + planned.shards[0].notes)
-    # Absolute paths: a worker on another machine does not share this process's working folder.
-    job = Job(options, writer.tmp.absolute() / "work", cache_dir.absolute() if cache_dir else None,
-              run_id=f"{time.time_ns():x}-{os.getpid()}",
-              isolate=engine != "local")  # Dask runs tasks on threads: pages go to a child process
-    summary = Summary(skipped_files=planned.skipped)
-    progress = Progress(total_bytes=sum(_size(f.path) for f in files), total_files=len(planned.shards),
-                        quiet=quiet)
-    runner = None
-    try:
+        # Folders that could not be listed and the cache's own problems: rows of the first shard's errors.
+        notes = [*unlisted, *notes]
+        if notes and planned.shards:
+            planned.shards[0] = replace(planned.shards[0], notes=tuple(notes) + planned.shards[0].notes)
+        # Absolute paths: a worker on another machine does not share this process's working folder.
+        job = Job(options, writer.tmp.absolute() / "work", cache_dir.absolute() if cache_dir else None,
+                  run_id=f"{time.time_ns():x}-{os.getpid()}",
+                  isolate=engine != "local")  # Dask runs tasks on threads: pages go to a child process
+        summary = Summary(skipped_files=planned.skipped)
+        progress = Progress(total_bytes=sum(_size(f.path) for f in files), total_files=len(planned.shards),
+                            quiet=quiet)
         shard_jobs = jobs
         if engine == "local" and 1 < jobs and len(planned.shards) < jobs:
             # Too few shards to spread (a plain .xml.bz2 dump is one): the shards run here one
             # after the other, each spreading its pages over `jobs` processes, as before sharding.
             shard_jobs, job = 1, replace(job, page_jobs=jobs)
-        runner = executor(engine, shard_jobs, scheduler)
+        runner = executor(engine, shard_jobs, scheduler, scratch=writer.tmp.absolute() / "dask")
         # jieba's dictionary is loaded by the first page that needs it (tokens.initialise), so a
         # rerun that processes no page never loads it.
         shards = planned.shards
@@ -217,6 +216,8 @@ def _run(files, skipped, unlisted, out: Path, options: Options, quiet: bool, cac
             skipped_ns.update(final.skipped_ns)
             counts.update(final.counts)
         progress.close()
+        runner.close()  # before commit removes the temporary folder, its Dask workers' folders too
+        runner = None
         keep = shardcache.commit(cache_dir, infos)
         summary.cache.removed = pagecache.commit(cache_dir, [job.work / f"{s.name}.cache" for s in shards], keep)
         pagecache.commit(fragments.folder(cache_dir),

@@ -42,6 +42,11 @@ from .outdir import Lock, check_ownership, inside, wide_csv_path
 from .rows import ROWS, VALUES
 from .schemas import SCHEMAS
 
+# A run's temporary names in the output folder, `.tmp-<pid>` and `.old-<output>-<pid>`
+# (_replace_dir): only these are a killed run's, never a folder of the user's named alike.
+_TEMPORARY = re.compile(r"\.tmp-\d+|\.old-.+-\d+")
+# `--raw -`: standard input is copied into `<out>/.stdin-<pid>-<random>/` (cli.py).
+STDIN_SPOOL = ".stdin-"
 BATCH_ROWS = 5_000  # rows per output held before a row group is written
 # Written by hand, not with the utf-8-sig codec: that codec's Python-level encoder ran for every
 # row csv.writer wrote (about a tenth of a rerun's time).
@@ -59,8 +64,11 @@ class OutputWriter:
         self.lock = Lock(out)
         try:
             check_ownership(out, self.outputs())
-            # We hold the lock, so every .tmp-*/.old-* is a killed run's: SIGKILL or a power cut.
-            for stale in [*out.glob(".tmp-*"), *out.glob(".old-*")]:
+            # We hold the lock, so every .tmp-<pid>/.old-*-<pid> is a killed run's (SIGKILL, a power
+            # cut); so is a copy of standard input whose process is gone (a live one's run is this
+            # one, or one still copying its input, which asks for the lock afterwards).
+            for stale in [*(p for p in out.iterdir() if _TEMPORARY.fullmatch(p.name)),
+                          *filter(_dead_spool, out.glob(f"{STDIN_SPOOL}*"))]:
                 shutil.rmtree(stale, ignore_errors=True)
             self.tmp = out / f".tmp-{os.getpid()}"
             (self.tmp / "tables").mkdir(parents=True)
@@ -94,6 +102,20 @@ class OutputWriter:
         """Drop this run's temporary files (on any failure, a full disk included) and unlock."""
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.lock.release()
+
+
+def _dead_spool(path: Path) -> bool:
+    """Whether a copy of standard input (cli.py names it by its process) outlived its process."""
+    pid = path.name.removeprefix(STDIN_SPOOL).split("-", 1)[0]
+    if not pid.isdigit():  # an older release's, named by no process
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        pass
+    return False
 
 
 class PartWriter:

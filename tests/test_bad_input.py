@@ -536,3 +536,29 @@ def test_decompression_bomb_takes_bounded_memory(tmp_path, name, unit, compresso
     assert kinds == kind
     # NUL bytes are seen in the first 64 kB; text is read up to MAX_DOCUMENT (64 MiB) only.
     assert int(peak_mib) < 400, peak_mib
+
+
+_INDEX_BOMB_RUN = r"""
+import re, resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # as _BOMB_RUN
+from pipeline.plan import plan
+from pipeline.read import discover
+print(*[n.kind for s in plan(*discover([Path(sys.argv[1])])[:2]).shards for n in s.notes])
+print(int(re.search("VmHWM:\s*(\d+) kB", Path("/proc/self/status").read_text())[1]) // 1024)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc and RLIMIT_AS are Linux's")
+def test_a_multistream_index_bomb_takes_bounded_memory(tmp_path):
+    """The index beside a multistream dump is read line by line: 1 GiB of digits with no newline
+    was one line, read whole (MemoryError under the cap, a traceback and exit 1; about 2 GB
+    without it)."""
+    (tmp_path / "x-multistream-index.txt.bz2").write_bytes(_bomb(b"1", bz2.BZ2Compressor))
+    (tmp_path / "x-multistream.xml.bz2").write_bytes(bz2.compress(b"<mediawiki></mediawiki>\n"))
+    proc = subprocess.run([sys.executable, "-c", _INDEX_BOMB_RUN, str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    kinds, peak_mib = proc.stdout.splitlines()
+    assert kinds == "bad-multistream-index"  # the dump is read whole, with this row
+    assert int(peak_mib) < 400, peak_mib

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,36 @@ def test_raw_dash_beside_a_folder(tmp_path, monkeypatch):
     assert cli.main(["run", "--raw", str(SEEDS), "--raw", "-", "--out", str(out), "--quiet", "--no-cache"]) == 0
     sources = set(pipeline.load(str(out), ["documents"])["documents"]["source"])
     assert "stdin" in sources and len(sources) == 3
+
+
+def test_a_killed_runs_copy_of_standard_input_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    """A run killed (SIGKILL, the OOM killer) while it read `--raw -` left its `.stdin-*` copy
+    of the whole stream in --out: the next run removed a killed run's `.tmp-*` folder, never
+    that. The next run's own copy must survive the clean-up, which runs once it has been made."""
+    out = tmp_path / "out"
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    # a killed run's (an older release's names no process); one still copying its input
+    for name in (".stdin-k1ll3d", f".stdin-{gone.pid}-x1y2", f".stdin-{os.getppid()}-a3b4"):
+        (out / name).mkdir(parents=True)
+        (out / name / "stdin").write_bytes(b"BZh9" + bytes(4096))
+    _stdin(monkeypatch, "一段新的文字，來自標準輸入。\n".encode())
+    assert cli.main(["run", "--raw", "-", "--out", str(out), "--quiet", "--no-cache"]) == 0
+    assert [p.name for p in out.iterdir() if p.name.startswith(".stdin")] == [f".stdin-{os.getppid()}-a3b4"]
+    assert list(pipeline.load(str(out), ["documents"])["documents"]["source"]) == ["stdin"]
+
+
+def test_a_scheduler_that_cannot_be_reached_is_one_line_naming_it(tmp_path, capsys):
+    """Dask's connection time-out is an OSError, which the CLI reported as "cannot write output
+    OUT: Timed out trying to connect …", blaming the output folder."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = cli.main(["run", "--raw", str(SEEDS), "--out", str(tmp_path / "o"), "--quiet",
+                         "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("pipeline: cannot run: cannot reach the Dask scheduler tcp://127.0.0.1:9"), err
 
 
 def test_raw_dash_from_a_terminal_is_refused(tmp_path, monkeypatch, capsys):

@@ -124,8 +124,11 @@ def _good_run(raw: Path, out: Path, cache: Path):
     return summary, errors
 
 
-@pytest.mark.parametrize("damage", ["garbled", "truncated", "bad-blob"])
+@pytest.mark.parametrize("damage", ["garbled", "truncated", "damaged-inside", "bad-blob"])
 def test_a_damaged_cache_is_detected_and_rebuilt(tmp_path, damage):
+    """damaged-inside: the index's first page (its schema, a first row) reads, the rest does
+    not ("database disk image is malformed"): the cache was switched off on every later run,
+    never rebuilt."""
     raw, cache = tmp_path / "raw", tmp_path / "cache"
     raw.mkdir()
     for i in range(30):
@@ -137,6 +140,12 @@ def test_a_damaged_cache_is_detected_and_rebuilt(tmp_path, damage):
     elif damage == "truncated":
         data = db.read_bytes()
         db.write_bytes(data[: len(data) // 3])
+    elif damage == "damaged-inside":  # rows of pages gone from the inputs behind this run's
+        with sqlite3.connect(db) as con:
+            con.executemany("INSERT INTO pages VALUES (?, ?, 'gone', 0, 1)",
+                            [(f"gone/{i:05d}", "0" * 64) for i in range(2000)])
+        data = db.read_bytes()
+        db.write_bytes(data[: len(data) // 2] + os.urandom(len(data) - len(data) // 2))
     else:
         with sqlite3.connect(db) as con:
             pack, offset, length = con.execute(
@@ -164,6 +173,50 @@ def test_an_unusable_cache_folder_runs_without_a_cache(tmp_path):
     summary, errors = _good_run(raw, tmp_path / "out", tmp_path / "file" / "cache")
     assert summary.documents == 1
     assert list(errors.kind) == ["cache-unusable"]
+
+
+@pytest.mark.parametrize("fault", [KeyboardInterrupt, sqlite3.OperationalError])
+def test_a_fault_while_the_cache_index_is_written_leaves_no_temporary_file(tmp_path, fault):
+    """The index is written to `.index.sqlite.tmp-<pid>` and renamed: a stop or a full disk
+    ("database or disk is full") in between left that file, as large as the index, and no run
+    ever removed it (each removes only its own pid's)."""
+    raw, cache = _tiny_raw(tmp_path), tmp_path / "cache"
+    run([raw], tmp_path / "out", cache_dir=cache, quiet=True)
+    index = (cache / "index.sqlite").read_bytes()
+
+    def entries():
+        yield ("b", "key", "pack", 0, 1)
+        raise fault("database or disk is full")
+
+    with pytest.raises(fault):  # as pagecache.commit calls it, with this run's entries
+        pagecache._rebuild(cache, entries(), keep_old=False)
+    assert sorted(p.name for p in cache.iterdir()) == ["fragments", "index.sqlite", "packs", "shards"]
+    assert (cache / "index.sqlite").read_bytes() == index
+
+
+def test_a_cache_folder_holding_other_files_is_left_alone(tmp_path):
+    """`--cache` given a folder of the user's: a complete run deleted every file in its `packs/`
+    and every folder in its `shards/` that the cache did not point at, and replaced its
+    `index.sqlite` (moved aside as damaged, then deleted)."""
+    raw = _tiny_raw(tmp_path)
+    mine = tmp_path / "mine"
+    (mine / "packs").mkdir(parents=True)
+    (mine / "packs" / "notes.txt").write_text("my notes")
+    (mine / "shards" / "photos").mkdir(parents=True)
+    (mine / "shards" / "photos" / "a.jpg").write_bytes(b"\xff\xd8")
+    with sqlite3.connect(mine / "index.sqlite") as con:
+        con.execute("CREATE TABLE t (x)")
+    before = {p: p.read_bytes() for p in _all_files(mine)}
+    summary, errors = _good_run(raw, tmp_path / "out", mine)
+    assert summary.documents == 1
+    assert list(errors.kind) == ["cache-unusable"] and "did not write" in errors.message[0]
+    assert {p: p.read_bytes() for p in _all_files(mine)} == before
+    # The cache's own folder, from a run before, is used as ever (an older release's file too).
+    cache = tmp_path / "cache"
+    run([raw], tmp_path / "out1", cache_dir=cache, quiet=True)
+    (cache / "documents.sqlite").write_bytes(b"")
+    summary, errors = _good_run(raw, tmp_path / "out2", cache)
+    assert errors.empty and summary.cache.unchanged == 1
 
 
 # -- 4. one run per folder; faults end in one line and leave nothing behind -------------------
@@ -302,6 +355,55 @@ def test_a_stop_inside_a_page_stops_the_run_not_just_the_page(monkeypatch):
         pages.process_page(RawPage("a.txt", "a", "plaintext", "一段文字。"), Options())
 
 
+def test_a_stop_inside_the_c_tokenizer_stops_the_run(tmp_path, monkeypatch):
+    """mwparserfromhell's C tokenizer turns an exception raised by a signal handler while it
+    runs into a ParserError ("C tokenizer exited with non-empty token stack"; 2 of 30 timed
+    stops in a tokenize loop came out so), which the page recorded as its parse-error, and the
+    --jobs 1 run went on to exit 0. The fake parse below does what the tokenizer does."""
+    from mwparserfromhell.parser import ParserError
+
+    from pipeline import pages
+    from pipeline.run import Interrupted
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(3):
+        (raw / f"p{i}.wiki").write_text(f"'''组织{i}'''是一个组织。\n", encoding="utf-8")
+    real = pages.parse
+
+    def parse(page):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # Python runs the run's handler right after this
+            return real(page)
+        except Interrupted:
+            raise ParserError("C tokenizer exited with non-empty token stack") from None
+
+    monkeypatch.setattr(pages, "parse", parse)
+    with pytest.raises(Interrupted):
+        run([raw], tmp_path / "out", quiet=True, cache_dir=None)
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_a_stop_just_after_the_output_folder_is_taken_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    """Between taking the output folder (its lock and `.tmp-<pid>/`) and the stage loop, a
+    stop (here while the progress bar is set up, which stats every input file) skipped the
+    handler that removes the temporary folder."""
+    from pipeline import run as run_module
+    from pipeline.run import Interrupted
+
+    raw = _tiny_raw(tmp_path)
+
+    def progress(**kw):
+        os.kill(os.getpid(), signal.SIGTERM)  # Python runs the run's handler right after this
+        raise AssertionError("not stopped")
+
+    monkeypatch.setattr(run_module, "Progress", progress)
+    with pytest.raises(Interrupted):
+        run([raw], tmp_path / "out", quiet=True)
+    assert not list((tmp_path / "out").glob(".tmp-*"))
+    Lock(tmp_path / "out").release()  # and the folder is free
+
+
 def test_a_stop_while_outputs_are_renamed_into_place_lets_the_run_finish(tmp_path, monkeypatch):
     """Stopping between two of commit's renames left some tables of the new run beside some of
     the old one, under the old manifest."""
@@ -328,6 +430,21 @@ def test_a_stop_while_outputs_are_renamed_into_place_lets_the_run_finish(tmp_pat
     assert texts == ["第二次。"]
     assert "第二次" in (tmp_path / "out/csv/paragraphs.csv").read_text(encoding="utf-8-sig")
     assert not list((tmp_path / "out").glob(".tmp-*"))
+
+
+def test_sigterm_while_the_inputs_are_listed_says_one_line(tmp_path):
+    """The run's SIGTERM handler was installed after the inputs were listed (a large tree on
+    shared storage takes a while): a SIGTERM then killed the process with no line at all, and
+    a `--raw -` run's copy of standard input stayed in --out."""
+    raw = _tiny_raw(tmp_path)
+    code = ("import os, signal, sys\nfrom pipeline import cli, run\nreal = run.discover\n"
+            "def discover(*a, **kw):\n    os.kill(os.getpid(), signal.SIGTERM)\n    return real(*a, **kw)\n"
+            f"run.discover = discover\nsys.exit(cli.main(['run', '--raw', {str(raw)!r}, '--out', "
+            f"{str(tmp_path / 'out')!r}, '--quiet']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 143, (proc.returncode, proc.stderr)
+    assert proc.stderr.strip().count("\n") == 0 and "stopped by SIGTERM" in proc.stderr, proc.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -376,21 +493,39 @@ def test_workers_die_with_a_sigkilled_run(tmp_path, engine):
     assert not [w for w in workers if _alive(w)]
 
 
-@pytest.mark.parametrize("dictionary_cache", ["installed", "missing"])
-def test_a_run_writes_nothing_in_the_temporary_folder(tmp_path, dictionary_cache):
+@pytest.mark.parametrize("dictionary_cache, engine", [("installed", "local"), ("missing", "local"),
+                                                     ("installed", "dask")])
+def test_a_run_writes_nothing_in_the_temporary_folder(tmp_path, dictionary_cache, engine):
     """jieba writes its dictionary cache to the temporary folder (/tmp/jieba.cache) when it
-    finds none; the pipeline reads the one make setup left in .venv, or builds it in memory."""
+    finds none; the pipeline reads the one make setup left in .venv, or builds it in memory.
+    The run's own Dask cluster put its workers' folders and two lock files, left behind, in
+    `dask-scratch-space/` there; they go under the run's temporary folder in --out now."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
     tmp, out = tmp_path / "tmp", tmp_path / "out"
     tmp.mkdir()
     code = ("import sys; from pathlib import Path; from pipeline import tokens, cli\n"
             + ("tokens.dictionary_cache = lambda: Path('/nonexistent/jieba.cache')\n"
                if dictionary_cache == "missing" else "")
-            + f"sys.exit(cli.main(['run', '--raw', 'tests/data/seeds', '--out', {str(out)!r}, '--quiet']))")
+            + f"sys.exit(cli.main(['run', '--raw', 'tests/data/seeds', '--out', {str(out)!r}, '--quiet', "
+            f"'--engine', {engine!r}]))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "TMPDIR": str(tmp)})
     assert proc.returncode == 0, proc.stderr
     assert list(tmp.iterdir()) == []
     assert (out / "csv" / "paragraphs.csv").stat().st_size > 0
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]
+
+
+def test_a_dask_run_gives_dask_its_temporary_folder_setting_back(tmp_path):
+    """The run points Dask's temporary-directory into its own temporary folder, which it then
+    removes: left set, Dask work the caller does later in the same process (a notebook) wrote
+    there, inside the old run's --out."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    before = dask.config.get("temporary-directory", None)
+    run([ROOT / "tests/data/seeds"], tmp_path / "out", quiet=True, engine="dask", cache_dir=None)
+    assert dask.config.get("temporary-directory", None) == before
 
 
 # -- 6. the user's own files in --out ---------------------------------------------------------
@@ -404,6 +539,22 @@ def test_files_the_tool_did_not_write_are_never_removed(tmp_path, mine):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert "did not write" in proc.stderr and mine in proc.stderr
     assert (out / mine).read_text() == "mine"
+
+
+def test_own_files_named_like_temporary_ones_are_never_removed(tmp_path):
+    """A run removes a killed run's temporary folders (`.tmp-<pid>`, `.old-<output>-<pid>`); it
+    removed every folder starting `.tmp-` or `.old-`, such as the user's own `.old-drafts/`."""
+    raw, out = _tiny_raw(tmp_path), tmp_path / "out"
+    out.mkdir()
+    for mine in (".tmp-scratch", ".old-drafts"):
+        (out / mine).mkdir()
+        (out / mine / "notes.txt").write_text("mine")
+    for killed in (".tmp-4242", ".old-csv-4242"):
+        (out / killed).mkdir()
+        (out / killed / "part-00000.csv").write_text("x")
+    run([raw], out, quiet=True, cache_dir=None)
+    assert sorted(p.name for p in out.glob(".[to][ml][pd]-*")) == [".old-drafts", ".tmp-scratch"]
+    assert (out / ".old-drafts" / "notes.txt").read_text() == "mine"
 
 
 def test_an_output_folder_of_an_older_version_is_ours(tmp_path):

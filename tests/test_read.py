@@ -122,6 +122,20 @@ def test_wikiextractor_docs_lose_the_repeated_title_line():
     assert [(p.title, p.text.strip()) for p in pages] == [("淮河", "淮河，古称淮水。"), ("长江", "长江流经十一省。")]
 
 
+def test_wikiextractor_text_outside_any_doc_is_recorded():
+    """Text between `</doc>` and the next `<doc>`, or after the last, belongs to no document:
+    it was dropped without a row."""
+    from pipeline.readers.plaintext import split_extractor_docs
+
+    text = ('<doc id="1" url="u" title="甲">\n甲是一个组织。\n</doc>\n\n这一行不在任何文档里。\n'
+            '<doc id="2" url="u" title="乙">\n乙是另一个组织。\n</doc>\n末尾的说明。\n')
+    items = list(split_extractor_docs(text, "wiki_00", "wiki_00"))
+    assert [type(i).__name__ for i in items] == ["RawPage", "Problem", "RawPage", "Problem"]
+    assert [(p.kind, p.message) for p in items if isinstance(p, Problem)] == [
+        ("malformed-doc", "wiki_00: line 5: text outside <doc>…</doc>, not read: '这一行不在任何文档里。'"),
+        ("malformed-doc", "wiki_00: line 9: text outside <doc>…</doc>, not read: '末尾的说明。'")]
+
+
 def test_a_file_replaced_while_it_is_read_is_recorded(tmp_path):
     page = "<page><title>P{0}</title><ns>0</ns><id>{0}</id><revision><text>文{0}</text></revision></page>"
     (tmp_path / "d.xml").write_text(f"<mediawiki>{page.format(1)}{page.format(2)}</mediawiki>")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import parallel, pages, plan as plan_module, shardmap
+from pipeline import dedup_pass, parallel, pages, plan as plan_module, shardcache, shardmap
 from pipeline.plan import plan
 from pipeline.read import discover
 from pipeline.run import Options, run
@@ -191,6 +191,33 @@ def test_local_engine_a_page_that_kills_its_process_is_a_worker_crash_row(tmp_pa
     run([raw], tmp_path / "out", Options(page_timeout=0.5), quiet=True, jobs=2)
     assert _kinds(tmp_path / "out") == [("crash", "worker-crash"), ("slow", "timeout")]
     assert pq.read_table(tmp_path / "out" / "documents.parquet").column("doc_id").to_pylist() == ["a", "z"]
+
+
+_DYING: dict = {}  # the task a worker dies in once (the real one, and the file that says it died)
+
+
+def _dies_once(*args):
+    """A task (by name, so the pool can send it) whose first call kills its process."""
+    task, killed = _DYING["task"], _DYING["killed"]
+    if not killed.exists() and (task.__name__ != "finalize_shard" or args[0][0].no == 1):
+        killed.write_text("")
+        os._exit(9)  # as the OOM killer would
+    return task(*args)
+
+
+@pytest.mark.parametrize("module, task", [(shardcache, "finalize_shard"), (dedup_pass, "roots")])
+def test_local_engine_a_task_whose_worker_is_killed_runs_again(dump, small_shards, tmp_path, monkeypatch,
+                                                               module, task):
+    """Dask reruns the tasks of a worker that dies; the local engine did so only for the map
+    stage: a worker killed (the OOM killer) in finalize or in the dedup pass ended the run with a
+    BrokenProcessPool traceback. A task is now run once more, as it was."""
+    run([dump], tmp_path / "one", quiet=True)
+    monkeypatch.setitem(_DYING, "task", getattr(module, task))
+    monkeypatch.setitem(_DYING, "killed", tmp_path / "killed")
+    monkeypatch.setattr(module, task, _dies_once)
+    run([dump], tmp_path / "two", quiet=True, jobs=2)
+    assert (tmp_path / "killed").exists()
+    _same(tmp_path / "one", tmp_path / "two")
 
 
 def test_every_reader_sees_a_part_folder_as_one_table(dump, small_shards, tmp_path):

@@ -2,7 +2,8 @@
 
 In: a RawPage of plain text (also WikiExtractor's `<doc id url title>` output, split into one
 RawPage per `<doc>` by `split_extractor_docs`). Out: a Document of Paragraphs in the lead
-section. Nothing is dropped but blank lines.
+section. Nothing is dropped but blank lines (and text outside every `<doc>`, a `malformed-doc`
+Problem).
 
 Title: the page's own title if the input had one; else the term before the first `(`/`（` of
 the first paragraph when that term is short (≤ 30 characters, no sentence punctuation), as in
@@ -47,8 +48,11 @@ def parse_plaintext(page: RawPage) -> Document:
 
 def split_extractor_docs(text: str, source: str, doc_id: str) -> Iterator[RawPage | Problem]:
     """WikiExtractor output: `<doc id=".." url=".." title="..">…</doc>` records, without the
-    title line WikiExtractor writes first."""
+    title line WikiExtractor writes first; text outside every record is a Problem, not read."""
+    end = 0
     for m in _DOC.finditer(text):
+        yield from _outside(text, end, m.start(), source, doc_id)
+        end = m.end()
         attrs = dict(_ATTR.findall(m.group(1)))
         page_id = attrs.get("id")
         if not page_id:
@@ -61,3 +65,13 @@ def split_extractor_docs(text: str, source: str, doc_id: str) -> Iterator[RawPag
             body = rest  # WikiExtractor repeats the title as the first line: not a paragraph
         yield RawPage(source=source, doc_id=f"{doc_id}/{page_id}", format="plaintext",
                       text=body, title=title)
+    yield from _outside(text, end, len(text), source, doc_id)
+
+
+def _outside(text: str, start: int, stop: int, source: str, doc_id: str) -> Iterator[Problem]:
+    """Text between two `<doc>` records, or after the last: part of no document."""
+    gap = text[start:stop]
+    if gap.strip():
+        line = text.count("\n", 0, start + len(gap) - len(gap.lstrip())) + 1
+        yield Problem(source, doc_id, "read", "malformed-doc",
+                      f"{source}: line {line}: text outside <doc>…</doc>, not read: {gap.strip()[:40]!r}")
