@@ -173,7 +173,7 @@ class Shards:
     def __init__(self, work: Path):
         self.work = work
         self.maps: dict[tuple[int, str], np.ndarray] = {}
-        self.mmaps: list[mmap.mmap] = []
+        self.mmaps: dict[tuple[int, str], mmap.mmap] = {}
 
     def meta(self, ordinal: int) -> dict:
         if (ordinal, "meta") not in self.maps:
@@ -186,8 +186,8 @@ class Shards:
             path = shard_file(self.work, ordinal, kind)
             if path.stat().st_size:
                 with open(path, "rb") as f:
-                    self.mmaps.append(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
-                table = np.frombuffer(self.mmaps[-1], dtype)
+                    self.mmaps[(ordinal, kind)] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                table = np.frombuffer(self.mmaps[(ordinal, kind)], dtype)
             else:  # an empty file cannot be mapped
                 table = np.empty(0, dtype)
             if width:
@@ -196,16 +196,11 @@ class Shards:
             self.maps[(ordinal, kind)] = table
         return self.maps[(ordinal, kind)]
 
-    def release(self) -> None:
-        """Pages read through the maps no longer count as this task's memory: they stay in the
-        page cache, and a later read finds them there. A task that reads rows all over the
-        tables (near_pairs) calls it after each chunk; else they add up to the tables' size."""
-        if hasattr(mmap, "MADV_DONTNEED"):  # Linux and most Unix; elsewhere they stay mapped
-            for m in self.mmaps:
-                m.madvise(mmap.MADV_DONTNEED)
-
     def rows(self, kind: str, pos: np.ndarray, row: np.ndarray) -> np.ndarray:
-        """The `kind` (sigs or bands) rows of paragraphs at `pos` with those table `row`s."""
+        """The `kind` (sigs or bands) rows of paragraphs at `pos` with those table `row`s, copied.
+        The pages they were read from are let go at once (they stay in the page cache, where
+        the next read finds them): rows all over every shard's tables (near_pairs) would
+        otherwise count as the task's memory until it ends, up to the tables' size."""
         ordinal = pos >> SHIFT
         if not len(pos):
             return np.empty((0, 0), KINDS[kind][0])
@@ -214,6 +209,8 @@ class Shards:
         for o in np.unique(ordinal).tolist():
             at = np.flatnonzero(ordinal == o)
             out[at] = self.table(o, kind)[row[at]]
+            if (o, kind) in self.mmaps and hasattr(mmap, "MADV_DONTNEED"):  # Linux, most Unix
+                self.mmaps[(o, kind)].madvise(mmap.MADV_DONTNEED)
         return out
 
     def doc_ids(self, ordinal: int, pages: np.ndarray) -> list[str]:

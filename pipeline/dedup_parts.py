@@ -25,8 +25,7 @@ from .dedup_files import KEYED, MATCH, REPEAT, SHIFT, Appender, Shards, dropped_
 
 PAIRS = 1 << 21  # candidate pairs per task (about 2 s of one core)
 STEP = 1 << 20  # paragraphs of a shard scattered at once
-CHUNK = 1 << 12  # candidate pairs verified at once: 2 x CHUNK signatures and band keys, and
-# the pages they are read from (up to 2 x 2 x CHUNK x 4 KB = 64 MB when they are far apart)
+CHUNK = 1 << 14  # candidate pairs verified at once: 2 x CHUNK signatures (16 MB at 128 values)
 
 
 def _scatter(out: Appender, work: Path, kind: str, source, records: np.ndarray, parts: int) -> None:
@@ -121,7 +120,6 @@ def near_pairs(task: tuple[int, int, int], work: Path, threshold: float) -> None
         late = np.searchsorted(ends, k, side="right")
         early = firsts[late] + k - (ends[late] - earlier[late])
         best = _best(np.concatenate([best, _verify(tables, records, late, early, threshold)]))
-        tables.release()  # the rows of the next chunk are elsewhere in the tables
     save(task_file(work, "best", part, start), best)
 
 
