@@ -122,13 +122,19 @@ def write(results_path: Path, md_path: Path, entry: dict) -> dict:
     for e in results["sizes"].values():  # flatness needs both sizes: recheck every stored entry
         e["targets"] = targets(e, results["sizes"])
     results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    # The full default-size session leads; a large-dump session (often cold --jobs 1 alone, for
-    # memory) is listed under "Other stored sizes". Hand-written notes after NOTES are kept.
+    # The fullest session leads (most run kinds; of equals, this one): a session of one kind for
+    # memory (`BENCH_KINDS=cold_j1`, at 20 or 200 MB) is listed under "Other stored sizes".
+    # Hand-written notes after NOTES are kept.
     notes = ""
     if md_path.exists() and NOTES in (old := md_path.read_text()):
         notes = "\n" + old[old.index(NOTES):]
-    md_path.write_text(markdown(results, "20" if "20" in results["sizes"] else key) + notes)
+    md_path.write_text(markdown(results, lead(results["sizes"], key)) + notes)
     return results
+
+
+def lead(sizes: dict, key: str) -> str:
+    """The stored size whose session BENCHMARKS.md shows in full."""
+    return max(sizes, key=lambda k: (len(sizes[k]["runs"]), k == key))
 
 
 # Everything after this line of BENCHMARKS.md is written by hand (measurements of single steps,
